@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuse_log() and fuse_set_log_func(): the one place every message of the library goes
+ * through, so that a filesystem can send them to syslog or its own log instead of stderr.
+ */
+#include "export_i.h"
+#include "fuse_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static void log_to_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)vfprintf(stderr, fmt, ap);
+}
+
+/*
+ * Process-global on purpose: libfuse's API installs the logger with fuse_set_log_func(),
+ * which takes no session or context, and messages are logged from places (option parsing,
+ * mount helpers) that run before any session exists. Accessed atomically because a ring
+ * thread may log while the main thread swaps the function.
+ */
+static fuse_log_func_t log_func = log_to_stderr;
+
+FUSE_EXPORT void fuse_set_log_func(fuse_log_func_t func)
+{
+	if (func == NULL)
+		func = log_to_stderr;
+	__atomic_store_n(&log_func, func, __ATOMIC_RELEASE);
+}
+
+FUSE_EXPORT void fuse_log(enum fuse_log_level level, const char *fmt, ...)
+{
+	fuse_log_func_t func = __atomic_load_n(&log_func, __ATOMIC_ACQUIRE);
+	va_list ap;
+
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	func(level, fmt, ap);
+	va_end(ap);
+}
