@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to the library: the session, the request, and the seam between transports and
+ * the dispatcher. Everything that more than one lib/ file needs to know about a request or a
+ * session is here; nothing here is installed.
+ *
+ * The seam: a transport (the /dev/fuse reader in fuse_dev.c, the io-uring queues in
+ * fuse_uring.c) turns whatever it received into a struct fuse__req_view and a struct fuse_req
+ * that points back at the transport's ops, and calls fuse__dispatch(). The dispatcher and the
+ * reply functions never ask which transport a request came from: a reply is an iovec handed to
+ * req->tp->send(), a dropped request goes to req->tp->drop().
+ */
+#ifndef RINGFUSE_FUSE_I_H
+#define RINGFUSE_FUSE_I_H
+
+#ifndef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 314
+#endif
+
+#include "ringfuse_config.h"
+#include "export_i.h"
+#include "fuse_kernel_i.h"
+#include "fuse_lowlevel.h"
+#include "ringfuse.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct fuse_req;
+struct fuse_session;
+struct fuse__mount_opts;
+struct fuse__uring;
+
+/*
+ * What a transport received, as the dispatcher sees it. On /dev/fuse all of it sits in one
+ * read buffer: arg points just past the fuse_in_header, arg_len counts everything after it,
+ * and payload is NULL because the variable part follows the fixed argument inside arg. On the
+ * ring the fixed argument sits in the entry's op_in area (arg_len = 128, the area's size) and
+ * the variable part in the entry's payload buffer (payload, payload_len).
+ */
+struct fuse__req_view {
+	const struct fuse_in_header *in;
+	const void *arg;
+	size_t arg_len;
+	const void *payload;
+	size_t payload_len;
+};
+
+/*
+ * Resolve a view into the opcode's fixed argument of `fixed` bytes and the variable part after
+ * it. Returns -EINVAL when the request is too short for its fixed argument.
+ */
+static inline int fuse__view_split(const struct fuse__req_view *v, size_t fixed,
+				   const void **argp, const void **payloadp, size_t *payload_len)
+{
+	if (v->arg_len < fixed)
+		return -EINVAL;
+	*argp = v->arg;
+	if (v->payload) {
+		*payloadp = v->payload;
+		*payload_len = v->payload_len;
+	} else {
+		*payloadp = (const char *)v->arg + fixed;
+		*payload_len = v->arg_len - fixed;
+	}
+	return 0;
+}
+
+/*
+ * A transport's operations. Exactly one of send() or drop() is called once per request; after
+ * it returns the request belongs to the transport again (freed, or its ring entry re-armed).
+ */
+struct fuse__transport_ops {
+	const char *name;
+	bool is_uring;          /* what fuse_req_is_uring() answers; nothing else may branch on it */
+	/*
+	 * Send a reply. iov[0] is the fuse_out_header, complete (len = sum of all iov lengths,
+	 * error, unique). The remaining iovs are the output arguments, in order. Returns 0 or
+	 * -errno; on failure the request is still completed (nobody may touch it afterwards).
+	 */
+	int (*send)(struct fuse_req *req, struct iovec *iov, int count);
+	/* Complete a request that gets no reply (FORGET, fuse_reply_none, a dropped request). */
+	void (*drop)(struct fuse_req *req);
+	/*
+	 * Optional. A buffer the reply may be built in, so that the transport need not copy it:
+	 * if the iovs handed to send() after the header point into this buffer in order from its
+	 * start, the transport sends them in place. NULL (or -ENOTSUP) when there is none.
+	 */
+	int (*get_payload)(struct fuse_req *req, char **payload, size_t *size);
+};
+
+/* Interrupt bookkeeping of one request; guarded by fuse_req.lock. */
+struct fuse__req_intr {
+	fuse_interrupt_func_t func;
+	void *data;
+	bool interrupted;
+};
+
+/*
+ * One request between its arrival and its reply. The /dev/fuse transport allocates one per
+ * request; the ring embeds one in each entry. Handlers may keep it and reply from another
+ * thread; the fields below stay valid until send()/drop(). The argument memory (the view)
+ * does not: it is only valid while the handler runs, as in libfuse.
+ */
+struct fuse_req {
+	struct fuse_session *se;
+	const struct fuse__transport_ops *tp;
+	void *tp_data;          /* the transport's own: ring entry, or /dev/fuse channel */
+	uint64_t unique;
+	uint32_t opcode;
+	struct fuse_ctx ctx;
+	atomic_int refs;        /* the owner's reference + one per INTERRUPT lookup in progress */
+	bool embedded;          /* lives in a ring entry: fuse__req_put never frees it */
+
+	pthread_mutex_t lock;   /* guards intr */
+	struct fuse__req_intr intr;
+
+	/* /dev/fuse: links in se->inflight (guarded by se->lock) so INTERRUPT can find it. */
+	struct fuse_req *next, *prev;
+};
+
+/* Initialise the fields every transport needs; the caller then sets tp, tp_data. */
+void fuse__req_init(struct fuse_req *req, struct fuse_session *se);
+/* Release what fuse__req_init took (the mutex). Transports call it before freeing/reusing. */
+void fuse__req_fini(struct fuse_req *req);
+
+/* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
+struct fuse__dev_stats {
+	atomic_ulong requests;
+	atomic_ulong init;
+	atomic_ulong forget;
+	atomic_ulong interrupt;
+	atomic_ulong destroy;
+	atomic_ulong other;
+};
+
+/* What the user asked of the io-uring transport, and what became of it. */
+struct fuse__uring_cfg {
+	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
+	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	bool active;            /* the ring carries requests */
+	char why_not[160];      /* when requested but not active: the one-line reason */
+};
+
+/* A /dev/fuse file descriptor with its own reader; clone_fd gives one per worker thread. */
+struct fuse_chan {
+	int fd;
+	atomic_int refs;
+};
+
+struct fuse_session {
+	struct fuse_lowlevel_ops op;
+	void *userdata;
+	char *mountpoint;
+	struct fuse__mount_opts *mo;
+
+	/* The session's main /dev/fuse channel (fd -1 until mounted). */
+	struct fuse_chan *ch;
+	int fd;
+	bool own_fd;             /* close fd at destroy */
+	struct fuse_custom_io *io; /* fuse_session_custom_io(), or NULL */
+
+	atomic_int exited;
+	int error;               /* first fatal error of the loop (-errno), or the signal number */
+	/*
+	 * Readable once the session exited: /dev/fuse is read non-blocking and a reader with
+	 * nothing to read polls {fd, exit_efd}, so every reader wakes up at exit without
+	 * pthread_cancel. Written from signal handlers (eventfd writes are async-signal-safe).
+	 */
+	int exit_efd;
+	uid_t owner;             /* getuid() at session creation, for allow_root */
+	atomic_bool stats_printed;
+
+	/* Options (fuse_session_new). */
+	bool debug;
+	bool allow_root;
+	bool deny_others;        /* allow_root: reject requests from others than owner and root */
+	bool no_interrupt;       /* never track interrupts (saves the bookkeeping) */
+	unsigned int max_read_opt;
+	struct fuse__uring_cfg uring_cfg;
+
+	/* INIT negotiation. */
+	struct fuse_conn_info conn;
+	uint32_t proto_major;
+	uint32_t proto_minor;
+	uint64_t kernel_flags;   /* what the kernel offered (flags | flags2 << 32) */
+	atomic_bool got_init;
+	atomic_bool got_destroy;
+	size_t bufsize;          /* /dev/fuse read buffer size (header + max_write + slack) */
+	uint32_t max_pages;
+
+	/* Guards inflight and notify_* below. */
+	pthread_mutex_t lock;
+	struct fuse_req inflight; /* list head of /dev/fuse requests (INTERRUPT lookup) */
+	uint64_t notify_ctr;      /* unique source for retrieve notifications */
+	struct fuse__notify_retrieve *retrieves; /* outstanding fuse_lowlevel_notify_retrieve */
+
+	struct fuse__dev_stats dev_stats;
+	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
+
+	/* Worker-pool loop state lives in loop_mt.c; the session only points at it. */
+	void *mt;
+};
+
+/* ---- session.c ---- */
+/*
+ * Mark the session exited and wake every loop (the ring threads included). error: 0, -errno
+ * or a signal number, kept only if no error was recorded before. Async-signal-safe.
+ */
+void fuse__session_exit(struct fuse_session *se, int error);
+/* Find a request in flight by unique for INTERRUPT; returns it with a reference, or NULL. */
+struct fuse_req *fuse__session_find_req(struct fuse_session *se, uint64_t unique);
+void fuse__req_put(struct fuse_req *req);
+/* Add/remove a /dev/fuse request to/from the INTERRUPT lookup list. */
+void fuse__session_track(struct fuse_session *se, struct fuse_req *req);
+void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req);
+/* The INIT handshake (init.c): decode fuse_init_in, call op.init, start the ring, reply. */
+void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v);
+/* Print the RINGFUSE_STATS lines (dev and ring) to stderr. */
+void fuse__stats_print(struct fuse_session *se);
+
+/* ---- dispatch.c ---- */
+/*
+ * Decode and check one request and call the filesystem's handler (or reply an error). Never
+ * fails: a malformed request gets -EINVAL (or is dropped when it must not be answered), and
+ * the request is always completed by the time the handler has replied.
+ */
+void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);
+/* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */
+const char *fuse__opname(uint32_t opcode);
+
+/* ---- reply.c ---- */
+/*
+ * Send `count` iovs as the reply to req with error `error` (0 or -errno): fills iov[0] with the
+ * fuse_out_header (the caller leaves iov[0] free) and hands it to the transport.
+ */
+int fuse__send_reply_iov(struct fuse_req *req, int error, struct iovec *iov, int count);
+/* Write a notification (unique 0) to /dev/fuse; notifications never use the ring. */
+int fuse__send_notify(struct fuse_session *se, int code, struct iovec *iov, int count);
+
+/* ---- notify.c ---- */
+/* A NOTIFY_REPLY arrived: find the retrieve it answers and call the filesystem's handler. */
+void fuse__do_notify_reply(struct fuse_req *req, const struct fuse__req_view *v);
+/* Drop outstanding retrieve records at session destroy. */
+void fuse__notify_cleanup(struct fuse_session *se);
+
+/* ---- fuse_dev.c: the /dev/fuse transport ---- */
+extern const struct fuse__transport_ops fuse__dev_ops;
+/* Write iovs to the session's /dev/fuse (or custom io). Returns 0 or -errno. */
+int fuse__dev_write(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov, int count);
+/* Read one request into buf; returns bytes read, 0 on session end, or -errno (-EINTR/-EAGAIN retry). */
+ssize_t fuse__dev_read(struct fuse_session *se, struct fuse_chan *ch, void *buf, size_t size);
+/* Build a request from a buffer read on ch and dispatch it. */
+void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len);
+struct fuse_chan *fuse__chan_new(int fd);
+struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
+void fuse__chan_put(struct fuse_chan *ch);
+
+/* ---- fuse_uring.c: the io-uring transport (stubs when built without liburing) ---- */
+/*
+ * Called from INIT handling after op.init: build the queues and start their threads. On
+ * failure returns -errno and has written the reason to se->uring_cfg.why_not; the session
+ * then stays on /dev/fuse and the INIT reply must not carry FUSE_OVER_IO_URING.
+ */
+int fuse__uring_start(struct fuse_session *se);
+/* Called right after the INIT reply was written: the queues may now REGISTER. */
+void fuse__uring_init_replied(struct fuse_session *se);
+/* Stop and join the ring threads, free the queues. Safe to call when none were started. */
+void fuse__uring_stop(struct fuse_session *se);
+/* Wake the ring threads so they notice se->exited (signal handler safe: eventfd write). */
+void fuse__uring_wake(struct fuse_session *se);
+/* INTERRUPT lookup over the ring entries; returns a referenced request or NULL. */
+struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique);
+/* Print the ring's RINGFUSE_STATS lines. */
+void fuse__uring_stats_print(struct fuse_session *se, FILE *out);
+/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
+int fuse__uring_env(struct fuse__uring_cfg *cfg);
+
+/* ---- log.c ---- */
+/* fuse_log() that prints a line only the first time `once` is seen unset. */
+#define fuse__log_once(once, level, ...)                                       \
+	do {                                                                   \
+		if (!atomic_exchange((once), true))                            \
+			fuse_log((level), __VA_ARGS__);                        \
+	} while (0)
+
+#endif
