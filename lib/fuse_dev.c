@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The classic transport: requests read(2) from /dev/fuse, replies writev(2) back. Also the
+ * device channels (clone_fd gives each worker thread its own), the public receive/process
+ * pair for filesystems that run their own loop, and the waiting strategy every loop shares:
+ * the device is non-blocking, and a reader with nothing to read sleeps in poll() on the
+ * device and the session's exit eventfd, so exit wakes every reader without pthread_cancel.
+ */
+#include "fuse_i.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+struct fuse_chan *fuse__chan_new(int fd)
+{
+	struct fuse_chan *ch = calloc(1, sizeof(*ch));
+
+	if (!ch) {
+		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate channel\n");
+		return NULL;
+	}
+	ch->fd = fd;
+	atomic_init(&ch->refs, 1);
+	return ch;
+}
+
+void fuse__chan_put(struct fuse_chan *ch)
+{
+	if (!ch || atomic_fetch_sub(&ch->refs, 1) != 1)
+		return;
+	if (ch->fd >= 0)
+		close(ch->fd);
+	free(ch);
+}
+
+/*
+ * A second /dev/fuse fd attached to the same connection: the kernel answers a request on
+ * the fd it was read from, so each worker with its own fd avoids the shared wait queue.
+ */
+struct fuse_chan *fuse__chan_clone(struct fuse_session *se)
+{
+	struct fuse_chan *ch;
+	uint32_t master = (uint32_t)se->fd;
+	int fd;
+
+	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		fuse_log(FUSE_LOG_ERR, "fuse: failed to open /dev/fuse for clone_fd: %s\n",
+			 strerror(errno));
+		return NULL;
+	}
+	if (ioctl(fd, FUSE_DEV_IOC_CLONE, &master) < 0) {
+		fuse_log(FUSE_LOG_ERR, "fuse: FUSE_DEV_IOC_CLONE: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	ch = fuse__chan_new(fd);
+	if (!ch)
+		close(fd);
+	return ch;
+}
+
+int fuse__dev_write(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov, int count)
+{
+	int fd = ch ? ch->fd : se->fd;
+	ssize_t n;
+
+	if (se->io)
+		n = se->io->writev(fd, iov, count, se->userdata);
+	else
+		n = writev(fd, iov, count);
+	if (n >= 0)
+		return 0;
+	/*
+	 * ENOENT: the request was interrupted and the kernel forgot it; ENOTCONN/ENODEV: the
+	 * connection is gone. Neither is the filesystem's fault; the caller decides what to log.
+	 */
+	return -errno;
+}
+
+static int dev_wait(struct fuse_session *se, int fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = se->exit_efd, .events = POLLIN },
+	};
+
+	if (poll(pfd, 2, -1) < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	if (pfd[1].revents)
+		return 0;
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -ENODEV;
+	return 1;
+}
+
+ssize_t fuse__dev_read(struct fuse_session *se, struct fuse_chan *ch, void *buf, size_t size)
+{
+	int fd = ch ? ch->fd : se->fd;
+	ssize_t n;
+	int w;
+
+	for (;;) {
+		if (atomic_load(&se->exited))
+			return 0;
+		if (se->io)
+			n = se->io->read(fd, buf, size, se->userdata);
+		else
+			n = read(fd, buf, size);
+		if (n >= 0)
+			break;
+		switch (errno) {
+		case EAGAIN:
+			/* Custom io may be blocking or not; only our own fd is known non-blocking. */
+			w = dev_wait(se, fd);
+			if (w == 0)
+				return 0;
+			if (w == -ENODEV)
+				goto unmounted;
+			if (w < 0 && w != -EINTR)
+				return w;
+			continue;
+		case EINTR:
+			return -EINTR;
+		case ENOENT:
+			/* The kernel dropped the request between poll and read; read again. */
+			continue;
+		case ENODEV:
+			goto unmounted;
+		default:
+			return -errno;
+		}
+	}
+	if ((size_t)n < sizeof(struct fuse_in_header)) {
+		fuse_log(FUSE_LOG_ERR, "fuse: short read on fuse device\n");
+		return -EIO;
+	}
+	return n;
+
+unmounted:
+	/* Unmounted or aborted: the normal end of a session. */
+	fuse__session_exit(se, 0);
+	return 0;
+}
+
+static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
+{
+	struct fuse_chan *ch = req->tp_data;
+	struct fuse_session *se = req->se;
+	int err;
+
+	err = fuse__dev_write(se, ch, iov, count);
+	if (err < 0 && err != -ENOENT && !atomic_load(&se->exited))
+		fuse_log(FUSE_LOG_ERR, "fuse: writing reply to /dev/fuse: %s\n", strerror(-err));
+	fuse__session_untrack(se, req);
+	fuse__chan_put(ch);
+	fuse__req_put(req);
+	return err == -ENOENT ? 0 : err;
+}
+
+static void dev_drop(struct fuse_req *req)
+{
+	struct fuse_chan *ch = req->tp_data;
+
+	fuse__session_untrack(req->se, req);
+	fuse__chan_put(ch);
+	fuse__req_put(req);
+}
+
+const struct fuse__transport_ops fuse__dev_ops = {
+	.name = "/dev/fuse",
+	.is_uring = false,
+	.send = dev_send,
+	.drop = dev_drop,
+	.get_payload = NULL,
+};
+
+static void dev_count(struct fuse_session *se, uint32_t opcode)
+{
+	struct fuse__dev_stats *st = &se->dev_stats;
+
+	atomic_fetch_add_explicit(&st->requests, 1, memory_order_relaxed);
+	switch (opcode) {
+	case FUSE_INIT:
+		atomic_fetch_add_explicit(&st->init, 1, memory_order_relaxed);
+		break;
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+		atomic_fetch_add_explicit(&st->forget, 1, memory_order_relaxed);
+		break;
+	case FUSE_INTERRUPT:
+		atomic_fetch_add_explicit(&st->interrupt, 1, memory_order_relaxed);
+		break;
+	case FUSE_DESTROY:
+		atomic_fetch_add_explicit(&st->destroy, 1, memory_order_relaxed);
+		break;
+	default:
+		atomic_fetch_add_explicit(&st->other, 1, memory_order_relaxed);
+		break;
+	}
+}
+
+void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len)
+{
+	const struct fuse_in_header *in = buf;
+	struct fuse__req_view view;
+	struct fuse_req *req;
+
+	if (len < sizeof(*in)) {
+		fuse_log(FUSE_LOG_ERR, "fuse: request of %zu bytes is shorter than its header\n", len);
+		return;
+	}
+	dev_count(se, in->opcode);
+
+	req = malloc(sizeof(*req));
+	if (!req) {
+		/* Without a request object there is nothing to reply through; tell the kernel
+		 * directly so the caller does not wait forever. */
+		struct fuse_out_header oh = { .len = sizeof(oh), .error = -ENOMEM, .unique = in->unique };
+		struct iovec iov = { .iov_base = &oh, .iov_len = sizeof(oh) };
+
+		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate request\n");
+		if (in->opcode != FUSE_FORGET && in->opcode != FUSE_BATCH_FORGET &&
+		    in->opcode != FUSE_INTERRUPT)
+			(void)fuse__dev_write(se, ch, &iov, 1);
+		return;
+	}
+	fuse__req_init(req, se);
+	req->tp = &fuse__dev_ops;
+	if (ch)
+		atomic_fetch_add(&ch->refs, 1);
+	req->tp_data = ch;
+
+	if (in->len != len) {
+		/* The device never splits or merges requests: a mismatch is a corrupt buffer. */
+		fuse_log(FUSE_LOG_ERR, "fuse: request length %u does not match %zu bytes read\n",
+			 in->len, len);
+		req->unique = in->unique;
+		req->opcode = in->opcode;
+		if (in->opcode == FUSE_FORGET || in->opcode == FUSE_BATCH_FORGET ||
+		    in->opcode == FUSE_INTERRUPT)
+			dev_drop(req);
+		else
+			fuse_reply_err(req, EIO);
+		return;
+	}
+
+	if (!se->no_interrupt && in->opcode != FUSE_FORGET && in->opcode != FUSE_BATCH_FORGET &&
+	    in->opcode != FUSE_INTERRUPT) {
+		req->unique = in->unique;
+		fuse__session_track(se, req);
+	}
+
+	view.in = in;
+	view.arg = in + 1;
+	view.arg_len = len - sizeof(*in);
+	view.payload = NULL;
+	view.payload_len = 0;
+	fuse__dispatch(req, &view);
+}
+
+FUSE_EXPORT int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf)
+{
+	ssize_t n;
+
+	if (!se || !buf)
+		return -EINVAL;
+	if (!buf->mem) {
+		buf->mem = malloc(se->bufsize);
+		if (!buf->mem) {
+			fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
+			return -ENOMEM;
+		}
+	}
+	/* libfuse's contract: a caller-provided buffer is at least the session's bufsize. */
+	n = fuse__dev_read(se, se->ch, buf->mem, se->bufsize);
+	if (n <= 0)
+		return (int)n;
+	buf->size = (size_t)n;
+	buf->flags = 0;
+	return (int)n;
+}
+
+FUSE_EXPORT void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf)
+{
+	if (!se || !buf)
+		return;
+	if (buf->flags & FUSE_BUF_IS_FD) {
+		fuse_log(FUSE_LOG_ERR, "fuse: fd buffers are not supported by fuse_session_process_buf\n");
+		return;
+	}
+	fuse__dev_process(se, se->ch, buf->mem, buf->size);
+}
