@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole test run, as CI does it: install dependencies, build with warnings as errors,
+# run every meson suite (unit, compat, mount, uring, highlevel), run the io-uring suite again
+# under AddressSanitizer+UBSan, compile a build without io-uring, run the benchmark's quick
+# mode as a smoke check, and fail if any test was skipped (a skip is not a pass; the only
+# allowed skip is the CUSE mount test: these kernels have no /dev/cuse).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: run as root: the mount and io-uring suites mount filesystems" >&2
+  exit 1
+fi
+bash scripts/deps.sh
+
+# The suites switch FUSE-over-io-uring on themselves; so does this script, for the benchmark.
+if [ -w /sys/module/fuse/parameters/enable_uring ]; then
+  echo Y > /sys/module/fuse/parameters/enable_uring
+fi
+
+allowed_skips='^(cuse-mount)$'
+passed=0; failed=0; skipped=0; bad_skips=()
+
+# Count results from meson's JSON test log; remember skips that are not allowed.
+tally() {
+  local log=$1 counts
+  counts=$(python3 - "$log" "$allowed_skips" <<'PY'
+import json, re, sys
+log, allowed = sys.argv[1], re.compile(sys.argv[2])
+p = f = s = 0
+bad = []
+for line in open(log):
+    t = json.loads(line)
+    r = t["result"]
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+        if not allowed.match(t["name"]):
+            bad.append(t["name"])
+    else:
+        f += 1
+print(p, f, s, " ".join(bad))
+PY
+)
+  read -r p f s rest <<<"$counts"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if [ -n "${rest:-}" ]; then bad_skips+=($rest); fi
+}
+
+run_suites() {
+  local dir=$1; shift
+  local rc=0
+  meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" || rc=$?
+  tally "$dir/meson-logs/testlog.json"
+  return $rc
+}
+
+status=0
+meson setup build-ci --wipe -Dwerror=true -Dbuildtype=debugoptimized >/dev/null 2>&1 ||
+  meson setup build-ci -Dwerror=true -Dbuildtype=debugoptimized
+ninja -C build-ci
+run_suites build-ci || status=1
+
+# The ring threads and their teardown again under ASan+UBSan (leaks included).
+meson setup build-asan --wipe -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+  >/dev/null 2>&1 || meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suites build-asan --suite uring --suite unit || status=1
+
+# Without liburing the library must still build and fall back cleanly.
+meson setup build-nouring --wipe -Dwerror=true -Dio_uring=disabled >/dev/null 2>&1 ||
+  meson setup build-nouring -Dwerror=true -Dio_uring=disabled
+ninja -C build-nouring
+run_suites build-nouring --suite unit || status=1
+
+# Benchmark smoke: must complete and write its JSON and PNG; no time is asserted.
+if [ -f bench/run.py ]; then
+  out=$(mktemp -d /tmp/ringfuse-bench.XXXXXX)
+  if python3 bench/run.py --quick --build build-ci --out "$out" &&
+     ls "$out"/*.json >/dev/null 2>&1 && ls "$out"/*.png >/dev/null 2>&1; then
+    passed=$((passed + 1)); echo "bench smoke: ok ($out)"
+  else
+    failed=$((failed + 1)); status=1; echo "bench smoke: FAILED" >&2
+  fi
+fi
+
+if [ "${#bad_skips[@]}" -gt 0 ]; then
+  echo "test.sh: these tests skipped but must run on this machine: ${bad_skips[*]}" >&2
+  status=1
+fi
+echo "ringfuse: $passed passed, $failed failed, $skipped skipped"
+exit $status
