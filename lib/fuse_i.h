@@ -37,6 +37,7 @@ struct fuse_req;
 struct fuse_session;
 struct fuse__mount_opts;
 struct fuse__uring;
+struct fuse__cuse;
 
 /*
  * What a transport received, as the dispatcher sees it. On /dev/fuse all of it sits in one
@@ -205,8 +206,8 @@ struct fuse_session {
 	struct fuse__dev_stats dev_stats;
 	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
 
-	/* Worker-pool loop state lives in loop_mt.c; the session only points at it. */
-	void *mt;
+	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */
+	struct fuse__cuse *cuse;
 };
 
 /* ---- session.c ---- */
@@ -225,6 +226,13 @@ void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req);
 void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v);
 /* Print the RINGFUSE_STATS lines (dev and ring) to stderr. */
 void fuse__stats_print(struct fuse_session *se);
+
+/* The 3.12 worker-pool entry, callable inside the library whatever the header's version macros. */
+int fuse_session_loop_mt_312(struct fuse_session *se, struct fuse_loop_config *config);
+
+/* ---- cuse.c ---- */
+/* CUSE_INIT (opcode 4096): the character-device variant of INIT. */
+void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
 
 /* ---- dispatch.c ---- */
 /*

@@ -129,6 +129,7 @@ static void session_free(struct fuse_session *se)
 	fuse__notify_cleanup(se);
 	pthread_mutex_destroy(&se->lock);
 	free(se->io);
+	free(se->cuse);
 	free(se->mountpoint);
 	free(se);
 }
