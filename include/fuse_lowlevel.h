@@ -700,7 +700,8 @@ bool fuse_req_is_uring(fuse_req_t req);
  * @param payload set to the buffer
  * @param payload_sz set to its size
  * @param mr set to the buffer's memory registration, if any (may be NULL)
- * @return 0 on success, -ENOTSUP when @p req did not arrive over io-uring, -errno otherwise
+ * @return 0 on success; -EINVAL when @p req did not arrive over io-uring (as upstream);
+ *         -ENOTSUP when the library was built without io-uring support
  */
 int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz,
 			 void **mr);
