@@ -210,12 +210,20 @@ static ssize_t buf_splice_via_pipe(const struct fuse_buf *dst, size_t dst_off,
 				   unsigned int sflags)
 {
 	bool retry = buf_retry(src) || buf_retry(dst);
+	struct stat st;
+	bool src_regular;
 	size_t copied = 0;
 	ssize_t res = 0;
 	ssize_t in;
 	size_t out;
 	int p[2];
 
+	/*
+	 * A splice from a regular file can come back short of the chunk for page-alignment
+	 * reasons alone, and reading on can never block; only a short read from anything else
+	 * (a socket, a device) means "that is all for now".
+	 */
+	src_regular = fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return -errno;
 	while (copied < len) {
@@ -233,7 +241,9 @@ static ssize_t buf_splice_via_pipe(const struct fuse_buf *dst, size_t dst_off,
 				break;
 		}
 		copied += out;
-		if (out < (size_t)in || !retry)
+		if (out < (size_t)in)
+			break;
+		if ((size_t)in < want && !src_regular && !retry)
 			break;
 	}
 	(void)close(p[0]);
