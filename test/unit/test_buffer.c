@@ -4,6 +4,7 @@
  * with and without positions, splice forced, forbidden or left to the library, and the cursor
  * (idx, off) each copy leaves behind. Files live in a private temporary directory.
  */
+#define _GNU_SOURCE
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 

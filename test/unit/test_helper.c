@@ -4,6 +4,7 @@
  * overrides of struct fuse_conn_info, the signal handlers (on a real, unmounted session) and
  * fuse_daemonize() (in a forked child, reporting back from the daemon over a pipe).
  */
+#define _GNU_SOURCE
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
@@ -68,19 +69,27 @@ static void test_loop_cfg(void)
 	CHECK_UEQ(c->max_idle_threads, 3);
 	CHECK(strstr(logbuf, "200000") != NULL);
 
-	struct fuse_loop_config_v1 v1 = { .clone_fd = 0, .max_idle_threads = 9 };
-	fuse_loop_cfg_convert(c, &v1);
+	union {
+		struct fuse_loop_config_v1 v1;
+		struct fuse_loop_config cfg;
+	} u;
+	memset(&u, 0, sizeof(u));
+	u.v1.clone_fd = 0;
+	u.v1.max_idle_threads = 9;
+	fuse_loop_cfg_convert(c, &u.v1);
 	CHECK_EQ(c->clone_fd, 0);
 	CHECK_UEQ(c->max_idle_threads, 9);
 	CHECK_UEQ(c->max_threads, 7);	/* v1 has no such field */
 
-	/* A v1 structure is not mistaken for ours. */
-	CHECK(!fuse__loop_config_is_ours((struct fuse_loop_config *)&v1));
+	/* A v1 structure (clone_fd 0 or 1 where our marker sits) is not mistaken for ours. */
+	CHECK(!fuse__loop_config_is_ours(&u.cfg));
+	u.v1.clone_fd = 1;
+	CHECK(!fuse__loop_config_is_ours(&u.cfg));
 
 	fuse_loop_cfg_set_idle_threads(NULL, 1);
 	fuse_loop_cfg_set_max_threads(NULL, 1);
 	fuse_loop_cfg_set_clone_fd(NULL, 1);
-	fuse_loop_cfg_convert(NULL, &v1);
+	fuse_loop_cfg_convert(NULL, &u.v1);
 	fuse_loop_cfg_convert(c, NULL);
 	fuse_loop_cfg_destroy(c);
 	fuse_loop_cfg_destroy(NULL);

@@ -9,6 +9,7 @@
  * Command lines are split at spaces; "''" stands for an empty argument and "__" for a space
  * inside one. A leading '!' runs the case without a processing function.
  */
+#define _GNU_SOURCE
 #define FUSE_USE_VERSION 314
 #include <fuse_opt.h>
 #include <fuse_log.h>
