@@ -333,6 +333,8 @@ static int opt_args_own(struct fuse_args *args)
 	char **copy;
 	int i;
 
+	if (args->argv == NULL && args->argc != 0)
+		return -1;	/* a count without a vector: nothing sane to grow */
 	if (args->allocated || args->argv == NULL) {
 		args->allocated = 1;
 		return 0;

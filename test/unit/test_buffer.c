@@ -4,7 +4,9 @@
  * with and without positions, splice forced, forbidden or left to the library, and the cursor
  * (idx, off) each copy leaves behind. Files live in a private temporary directory.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 

@@ -6,7 +6,9 @@
  * program name is escaped in the default subtype. The 3.0 variant is called with a structure
  * of the 3.0 size followed by a canary that must survive.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 

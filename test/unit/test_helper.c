@@ -4,7 +4,9 @@
  * overrides of struct fuse_conn_info, the signal handlers (on a real, unmounted session) and
  * fuse_daemonize() (in a forked child, reporting back from the daemon over a pipe).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 

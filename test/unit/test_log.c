@@ -4,7 +4,9 @@
  * program's function receives the level and the unformatted arguments, NULL puts the default
  * back, and messages the library itself logs (an option error) go the same way.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 

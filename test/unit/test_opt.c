@@ -9,7 +9,9 @@
  * Command lines are split at spaces; "''" stands for an empty argument and "__" for a space
  * inside one. A leading '!' runs the case without a processing function.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 314
 #include <fuse_opt.h>
 #include <fuse_log.h>
