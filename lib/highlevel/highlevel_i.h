@@ -136,13 +136,18 @@ int fuse__nt_path(struct hl_nodetab *nt, uint64_t nodeid, const char *name, char
 int fuse__nt_parent(struct hl_nodetab *nt, uint64_t nodeid, uint64_t *parent);
 bool fuse__nt_exists(struct hl_nodetab *nt, uint64_t nodeid);
 int fuse__nt_open(struct hl_nodetab *nt, uint64_t nodeid);
-int fuse__nt_close(struct hl_nodetab *nt, uint64_t nodeid, char **hidden_path);
+int fuse__nt_close(struct hl_nodetab *nt, uint64_t nodeid);
+void fuse__nt_unname(struct hl_nodetab *nt, uint64_t nodeid, bool drop_open);
+int fuse__nt_ref(struct hl_nodetab *nt, uint64_t nodeid);
+int fuse__nt_exchange(struct hl_nodetab *nt, uint64_t dir1, const char *name1, uint64_t dir2,
+		      const char *name2);
 bool fuse__nt_is_open(struct hl_nodetab *nt, uint64_t parent, const char *name);
 bool fuse__nt_is_hidden(struct hl_nodetab *nt, uint64_t parent, const char *name);
 int fuse__nt_hidden_name(struct hl_nodetab *nt, uint64_t parent, const char *name,
 			 char *buf, size_t len);
 int fuse__nt_clean(struct hl_nodetab *nt, const struct timespec *now);
 int fuse__nt_lookup_path(struct hl_nodetab *nt, const char *path, uint64_t *nodeid);
+int fuse__nt_hidden_paths(struct hl_nodetab *nt, char ***paths, size_t *count);
 /* auto_cache bookkeeping */
 void fuse__nt_update_stat(struct hl_nodetab *nt, uint64_t nodeid, const struct stat *st,
 			  const struct timespec *now);
@@ -156,19 +161,20 @@ uint64_t fuse__nt_nlookup(struct hl_nodetab *nt, uint64_t nodeid);
 uint64_t fuse__nt_name_inserts(struct hl_nodetab *nt);
 
 /* path.c: paths for filesystem calls, under the tree lock. */
-int fuse__get_path(struct fuse *f, uint64_t nodeid, const char *name, char **path);
-int fuse__get_path_nullok(struct fuse *f, uint64_t nodeid, struct fuse_file_info *fi,
-			  char **path);
+int fuse__tree_lock_init(struct fuse *f);
+int fuse__get_path(struct fuse *f, uint64_t nodeid, const char *name, char **path, bool wr);
 int fuse__get_path2(struct fuse *f, uint64_t n1, const char *name1, uint64_t n2,
-		    const char *name2, char **path1, char **path2);
-int fuse__get_path_wr(struct fuse *f, uint64_t nodeid, const char *name, char **path);
-void fuse__put_path(struct fuse *f, char *path);
-void fuse__put_path_wr(struct fuse *f, char *path);
-void fuse__put_path2(struct fuse *f, char *path1, char *path2);
+		    const char *name2, char **path1, char **path2, bool wr);
+void fuse__put_path(struct fuse *f, char *path1, char *path2);
+int fuse__get_path_nullok(struct fuse *f, uint64_t nodeid, char **path);
+void fuse__put_path_nullok(struct fuse *f, char *path);
+int fuse__get_path2_nullok(struct fuse *f, uint64_t n1, uint64_t n2, char **path1,
+			   char **path2);
+void fuse__put_path2_nullok(struct fuse *f, char *path1, char *path2);
 int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const char *name);
 
 /* fs_ops.c */
-int fuse__fs_check_ops(const struct fuse_operations *op);
+void fuse__free_bufvec(struct fuse_bufvec *bv);
 
 /* opts.c */
 int fuse__parse_config(struct fuse *f, struct fuse_args *args);
@@ -176,6 +182,8 @@ int fuse__parse_config(struct fuse *f, struct fuse_args *args);
 /* fuse.c: the low-level operations table and the per-request context */
 extern const struct fuse_lowlevel_ops fuse__hl_ops;
 struct fuse *fuse__req_fuse(fuse_req_t req);
+void fuse__reply_err(fuse_req_t req, int err);
+void fuse__reply_done(void);
 void fuse__set_context(fuse_req_t req, struct fuse *f);
 void fuse__clear_context(void);
 struct hl_context *fuse__context(void);
@@ -183,8 +191,6 @@ void fuse__fill_entry_times(struct fuse *f, struct fuse_entry_param *e);
 void fuse__fix_attr(struct fuse *f, uint64_t nodeid, struct stat *st);
 int fuse__lookup_path(struct fuse *f, uint64_t parent, const char *name, const char *path,
 		      struct fuse_entry_param *e, struct fuse_file_info *fi);
-void fuse__intr_begin(struct fuse *f, fuse_req_t req, void *state);
-void fuse__intr_end(struct fuse *f, fuse_req_t req, void *state);
 
 /* cache.c: directory listings, auto_cache, the cleanup thread */
 void fuse__ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
@@ -198,6 +204,7 @@ uint64_t fuse__dir_fs_fh(struct fuse_file_info *fi);
 void fuse__open_auto_cache(struct fuse *f, uint64_t nodeid, const char *path,
 			   struct fuse_file_info *fi);
 void fuse__update_stat(struct fuse *f, uint64_t nodeid, const struct stat *st);
-void fuse__cleanup_init(struct fuse *f);
+int fuse__cleanup_init(struct fuse *f);
+void fuse__cleanup_fini(struct fuse *f);
 
 #endif

@@ -567,26 +567,113 @@ int fuse__nt_open(struct hl_nodetab *nt, uint64_t nodeid)
 }
 
 /*
- * One open handle of nodeid is gone. When it was the last one of a node that was hidden on
- * unlink, *hidden_path gets the hidden file's path, for the caller to unlink and then
- * fuse__nt_remove().
+ * One open handle of nodeid is gone. Returns 1 when it was the last one of a node hidden on
+ * unlink: the caller then unlinks the hidden file and calls fuse__nt_unname().
  */
-int fuse__nt_close(struct hl_nodetab *nt, uint64_t nodeid, char **hidden_path)
+int fuse__nt_close(struct hl_nodetab *nt, uint64_t nodeid)
+{
+	struct hl_node *n;
+	int res = 0;
+
+	pthread_mutex_lock(&nt->lock);
+	n = get_node(nt, nodeid);
+	if (!n || !n->open_count) {
+		res = -ENOENT;
+		goto out;
+	}
+	n->open_count--;
+	if (!n->open_count && n->hidden && n->name) {
+		/* the caller still needs the node and its name: keep it until fuse__nt_unname */
+		n->open_count++;
+		n->hidden = false;
+		res = 1;
+		goto out;
+	}
+	node_put(nt, n);
+out:
+	pthread_mutex_unlock(&nt->lock);
+	return res;
+}
+
+/* Drop the name of nodeid (a hidden file now unlinked) and the open count close() kept. */
+void fuse__nt_unname(struct hl_nodetab *nt, uint64_t nodeid, bool drop_open)
+{
+	struct hl_node *n;
+
+	pthread_mutex_lock(&nt->lock);
+	n = get_node(nt, nodeid);
+	if (!n)
+		goto out;
+	if (drop_open && n->open_count)
+		n->open_count--;
+	node_unname(nt, n);
+	node_put(nt, n);
+out:
+	pthread_mutex_unlock(&nt->lock);
+}
+
+/* One more kernel lookup of a node reached without a name (".", "..", the root). */
+int fuse__nt_ref(struct hl_nodetab *nt, uint64_t nodeid)
 {
 	struct hl_node *n;
 	int err = 0;
 
-	*hidden_path = NULL;
 	pthread_mutex_lock(&nt->lock);
 	n = get_node(nt, nodeid);
-	if (!n || !n->open_count) {
+	if (n) {
+		lru_del(n);
+		n->nlookup++;
+	} else {
+		err = -ENOENT;
+	}
+	pthread_mutex_unlock(&nt->lock);
+	return err;
+}
+
+/* RENAME_EXCHANGE: the two names swap nodes. */
+int fuse__nt_exchange(struct hl_nodetab *nt, uint64_t dir1, const char *name1, uint64_t dir2,
+		      const char *name2)
+{
+	struct hl_node *n1, *n2, *p1, *p2;
+	char *nm1, *nm2;
+	int err = 0;
+
+	pthread_mutex_lock(&nt->lock);
+	n1 = find_child(nt, dir1, name1);
+	n2 = find_child(nt, dir2, name2);
+	p1 = get_node(nt, dir1);
+	p2 = get_node(nt, dir2);
+	if (!p1 || !p2) {
 		err = -ENOENT;
 		goto out;
 	}
-	n->open_count--;
-	if (!n->open_count && n->hidden && n->name)
-		err = build_path(n, NULL, hidden_path);
-	node_put(nt, n);
+	nm1 = strdup(name2);
+	nm2 = strdup(name1);
+	if (!nm1 || !nm2) {
+		free(nm1);
+		free(nm2);
+		err = -ENOMEM;
+		goto out;
+	}
+	/* new references first, so that dropping the old ones frees nothing still needed */
+	if (n1) {
+		struct hl_node *old = name_remove(nt, n1);
+
+		name_insert(nt, n1, p2, nm1);
+		nm1 = NULL;
+		old->refctr--;
+	}
+	if (n2) {
+		struct hl_node *old = name_remove(nt, n2);
+
+		name_insert(nt, n2, p1, nm2);
+		nm2 = NULL;
+		old->refctr--;
+	}
+	free(nm1);
+	free(nm2);
+	node_put(nt, p1);
+	node_put(nt, p2);
 out:
 	pthread_mutex_unlock(&nt->lock);
 	return err;
@@ -711,6 +798,50 @@ int fuse__nt_lookup_path(struct hl_nodetab *nt, const char *path, uint64_t *node
 	if (!err)
 		*nodeid = id;
 	return err;
+}
+
+/* The paths of all hidden files still open (for unmount); the caller frees them. */
+int fuse__nt_hidden_paths(struct hl_nodetab *nt, char ***paths, size_t *count)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0, i;
+	int err = 0;
+
+	pthread_mutex_lock(&nt->lock);
+	for (i = 0; i < nt->ids.size; i++) {
+		struct hl_node *node;
+
+		for (node = nt->ids.buckets[i]; node; node = node->id_next) {
+			char *p;
+
+			if (!node->hidden || !node->name)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 8;
+				char **nv = realloc(v, ncap * sizeof(*nv));
+
+				if (!nv) {
+					err = -ENOMEM;
+					goto out;
+				}
+				v = nv;
+				cap = ncap;
+			}
+			if (build_path(node, NULL, &p) == 0)
+				v[n++] = p;
+		}
+	}
+out:
+	pthread_mutex_unlock(&nt->lock);
+	if (err) {
+		while (n)
+			free(v[--n]);
+		free(v);
+		return err;
+	}
+	*paths = v;
+	*count = n;
+	return 0;
 }
 
 void fuse__nt_update_stat(struct hl_nodetab *nt, uint64_t nodeid, const struct stat *st,

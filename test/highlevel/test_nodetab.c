@@ -144,8 +144,8 @@ static void test_rename_unlink_links(void)
 static void test_hidden(void)
 {
 	struct hl_nodetab nt;
-	uint64_t f, found;
-	char name[64], *hp = NULL;
+	uint64_t f, found, x, y;
+	char name[64], want[80];
 
 	CHECK_EQ(fuse__nt_init(&nt, 0), 0);
 	f = lookup(&nt, HL_ROOT_ID, "f");
@@ -162,26 +162,28 @@ static void test_hidden(void)
 	/* the kernel forgets the unlinked name; the open handles keep the node */
 	fuse__nt_forget(&nt, f, 1);
 	CHECK(fuse__nt_exists(&nt, f));
-	CHECK_EQ(fuse__nt_close(&nt, f, &hp), 0);
-	CHECK(hp == NULL);
-	CHECK_EQ(fuse__nt_close(&nt, f, &hp), 0);
-	CHECK(hp != NULL && hp[0] == '/' && strcmp(hp + 1, name) == 0);
-	free(hp);
-	/* nothing holds the node any more: it went with the last close */
-	CHECK(!fuse__nt_exists(&nt, f));
-	CHECK_EQ(fuse__nt_remove(&nt, HL_ROOT_ID, name), -ENOENT);
-	/* while the kernel still holds it, the hidden name stays until removed */
-	f = lookup(&nt, HL_ROOT_ID, "g");
-	CHECK_EQ(fuse__nt_open(&nt, f), 0);
-	CHECK_EQ(fuse__nt_rename(&nt, HL_ROOT_ID, "g", HL_ROOT_ID, name, true), 0);
-	CHECK_EQ(fuse__nt_close(&nt, f, &hp), 0);
-	CHECK(hp != NULL);
-	free(hp);
-	CHECK_EQ(fuse__nt_remove(&nt, HL_ROOT_ID, name), 0);
-	CHECK(fuse__nt_exists(&nt, f));
-	fuse__nt_forget(&nt, f, 1);
+	CHECK_EQ(fuse__nt_close(&nt, f), 0);
+	/* the last close asks the caller to unlink the hidden file, with the name still there */
+	CHECK_EQ(fuse__nt_close(&nt, f), 1);
+	snprintf(want, sizeof(want), "/%s", name);
+	CHECK_PATH(&nt, f, NULL, want);
+	fuse__nt_unname(&nt, f, true);
 	CHECK(!fuse__nt_exists(&nt, f));
 	CHECK_EQ(fuse__nt_count(&nt), 1);
+	/* a second close of a closed node is refused */
+	f = lookup(&nt, HL_ROOT_ID, "g");
+	CHECK_EQ(fuse__nt_close(&nt, f), -ENOENT);
+	CHECK_EQ(fuse__nt_ref(&nt, f), 0);
+	CHECK_EQ(fuse__nt_nlookup(&nt, f), 2);
+	fuse__nt_forget(&nt, f, 2);
+	CHECK(!fuse__nt_exists(&nt, f));
+	/* RENAME_EXCHANGE swaps the nodes behind two names */
+	x = lookup(&nt, HL_ROOT_ID, "x");
+	y = lookup(&nt, x, "y");
+	f = lookup(&nt, HL_ROOT_ID, "f");
+	CHECK_EQ(fuse__nt_exchange(&nt, HL_ROOT_ID, "f", x, "y"), 0);
+	CHECK_PATH(&nt, f, NULL, "/x/y");
+	CHECK_PATH(&nt, y, NULL, "/f");
 	fuse__nt_destroy(&nt);
 }
 
