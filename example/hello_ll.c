@@ -9,7 +9,9 @@
  *   hello_ll [-f] [-d] [-s] [-o opt,...] MOUNTPOINT
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fuse_lowlevel.h>
 
 #include <errno.h>

@@ -12,7 +12,9 @@
  *   passthrough_ll [-f] [-d] [-s] [-o source=DIR,writeback,cache=auto,...] MOUNTPOINT
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fuse_lowlevel.h>
 
 #include <dirent.h>
