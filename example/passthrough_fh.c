@@ -216,9 +216,19 @@ static int pt_utimens(const char *path, const struct timespec ts[2], struct fuse
 	return res == -1 ? -errno : 0;
 }
 
+/*
+ * The data of a write arrives at an arbitrary offset of the request buffer, which O_DIRECT on
+ * the backing file would refuse (EINVAL): the backing file is opened buffered, and the kernel
+ * still bypasses its own cache for an O_DIRECT open of ours.
+ */
+static int backing_flags(int flags)
+{
+	return flags & ~O_DIRECT;
+}
+
 static int pt_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	int fd = open(path, fi->flags, mode);
+	int fd = open(path, backing_flags(fi->flags), mode);
 
 	if (fd == -1)
 		return -errno;
@@ -228,7 +238,7 @@ static int pt_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 static int pt_open(const char *path, struct fuse_file_info *fi)
 {
-	int fd = open(path, fi->flags);
+	int fd = open(path, backing_flags(fi->flags));
 
 	if (fd == -1)
 		return -errno;

@@ -128,6 +128,16 @@ FUSE_EXPORT int fuse_getgroups(int size, gid_t list[])
 	return fuse_req_getgroups(hl_ctx.req, size, list);
 }
 
+/*
+ * Attributes of an open file that was unlinked: its data lives on under a hidden name, but to
+ * the user it has one link fewer (usually none), as it would on a local filesystem.
+ */
+static void fix_hidden_nlink(struct fuse *f, uint64_t nodeid, struct stat *st)
+{
+	if (!f->conf.hard_remove && st->st_nlink > 0 && fuse__nt_is_hidden_id(&f->nt, nodeid))
+		st->st_nlink--;
+}
+
 void fuse__fix_attr(struct fuse *f, uint64_t nodeid, struct stat *st)
 {
 	if (!f->conf.use_ino)
@@ -285,6 +295,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (err)
 		goto out;
 	fuse__fix_attr(f, ino, &st);
+	fix_hidden_nlink(f, ino, &st);
 	fuse__update_stat(f, ino, &st);
 	fuse__reply_done();
 	(void)fuse_reply_attr(req, &st, f->conf.attr_timeout);
@@ -337,6 +348,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	if (err)
 		goto out;
 	fuse__fix_attr(f, ino, &st);
+	fix_hidden_nlink(f, ino, &st);
 	fuse__update_stat(f, ino, &st);
 	fuse__reply_done();
 	(void)fuse_reply_attr(req, &st, f->conf.attr_timeout);

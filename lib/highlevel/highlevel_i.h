@@ -143,6 +143,7 @@ int fuse__nt_exchange(struct hl_nodetab *nt, uint64_t dir1, const char *name1, u
 		      const char *name2);
 bool fuse__nt_is_open(struct hl_nodetab *nt, uint64_t parent, const char *name);
 bool fuse__nt_is_hidden(struct hl_nodetab *nt, uint64_t parent, const char *name);
+bool fuse__nt_is_hidden_id(struct hl_nodetab *nt, uint64_t nodeid);
 int fuse__nt_hidden_name(struct hl_nodetab *nt, uint64_t parent, const char *name,
 			 char *buf, size_t len);
 int fuse__nt_clean(struct hl_nodetab *nt, const struct timespec *now);

@@ -703,6 +703,18 @@ bool fuse__nt_is_hidden(struct hl_nodetab *nt, uint64_t parent, const char *name
 	return res;
 }
 
+bool fuse__nt_is_hidden_id(struct hl_nodetab *nt, uint64_t nodeid)
+{
+	struct hl_node *n;
+	bool res;
+
+	pthread_mutex_lock(&nt->lock);
+	n = get_node(nt, nodeid);
+	res = n && n->hidden;
+	pthread_mutex_unlock(&nt->lock);
+	return res;
+}
+
 /* A fresh hidden name for (parent, name) not taken by any node in parent. */
 int fuse__nt_hidden_name(struct hl_nodetab *nt, uint64_t parent, const char *name,
 			 char *buf, size_t len)
