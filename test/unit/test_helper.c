@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The helpers of lib/helper.c: version queries, the loop configuration object, the -o
- * overrides of struct fuse_conn_info, the signal handlers (on a real, unmounted session) and
- * fuse_daemonize() (in a forked child, reporting back from the daemon over a pipe).
+ * The helpers of lib/helper.c that need no process tricks: version queries, the loop
+ * configuration object and the -o overrides of struct fuse_conn_info. The signal handlers and
+ * fuse_daemonize() have their own tests (test_signals.c, test_daemonize.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,18 +12,11 @@
 
 #include "loop_config_i.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "check.h"
 
@@ -248,190 +241,10 @@ static void test_conn_info(void)
 	free(o);
 }
 
-static int prog_sigint_count;
-
-static void prog_sigint(int sig)
-{
-	(void)sig;
-	prog_sigint_count++;
-}
-
-static void (*current_handler(int sig))(int)
-{
-	struct sigaction sa;
-
-	if (sigaction(sig, NULL, &sa) != 0)
-		return NULL;
-	return sa.sa_handler;
-}
-
-static struct fuse_session *new_session(void)
-{
-	static const struct fuse_lowlevel_ops ops;
-	char *argv[] = { "test_helper", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
-	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
-
-	fuse_opt_free_args(&args);
-	return se;
-}
-
-static void test_signals(void)
-{
-	struct fuse_session *se = new_session();
-	struct fuse_session *other = new_session();
-	struct sigaction sa;
-
-	CHECK(se != NULL && other != NULL);
-	if (se == NULL || other == NULL)
-		return;
-
-	/* The program has its own SIGINT handler, and SIGPIPE at its default. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = prog_sigint;
-	CHECK_EQ(sigaction(SIGINT, &sa, NULL), 0);
-	CHECK(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
-	CHECK(signal(SIGTERM, SIG_DFL) != SIG_ERR);
-	CHECK(signal(SIGHUP, SIG_DFL) != SIG_ERR);
-
-	CHECK_EQ(fuse_set_signal_handlers(se), 0);
-	CHECK(current_handler(SIGINT) == prog_sigint);	/* not clobbered */
-	CHECK(current_handler(SIGTERM) != SIG_DFL);
-	CHECK(current_handler(SIGHUP) != SIG_DFL);
-	CHECK(current_handler(SIGPIPE) != SIG_DFL);
-
-	CHECK_EQ(fuse_session_exited(se), 0);
-	CHECK_EQ(raise(SIGTERM), 0);
-	CHECK(fuse_session_exited(se) != 0);
-	fuse_session_reset(se);
-	CHECK_EQ(fuse_session_exited(se), 0);
-	CHECK_EQ(raise(SIGHUP), 0);
-	CHECK(fuse_session_exited(se) != 0);
-	fuse_session_reset(se);
-
-	/* SIGINT goes to the program's handler and leaves the session alone. */
-	CHECK_EQ(raise(SIGINT), 0);
-	CHECK_EQ(prog_sigint_count, 1);
-	CHECK_EQ(fuse_session_exited(se), 0);
-
-	/* SIGPIPE no longer kills us. */
-	CHECK_EQ(raise(SIGPIPE), 0);
-
-	/* One session at a time; removing a session that is not registered changes nothing. */
-	logbuf[0] = '\0';
-	fuse_set_log_func(log_capture);
-	CHECK_EQ(fuse_set_signal_handlers(other), -1);
-	fuse_remove_signal_handlers(other);
-	fuse_set_log_func(NULL);
-	CHECK(logbuf[0] != '\0');
-	CHECK(current_handler(SIGTERM) != SIG_DFL);
-	CHECK_EQ(fuse_session_exited(other), 0);
-
-	fuse_remove_signal_handlers(se);
-	CHECK(current_handler(SIGTERM) == SIG_DFL);
-	CHECK(current_handler(SIGHUP) == SIG_DFL);
-	CHECK(current_handler(SIGPIPE) == SIG_DFL);
-	CHECK(current_handler(SIGINT) == prog_sigint);
-
-	/* A program's own SIG_IGN survives a set/remove cycle; the next session may register. */
-	CHECK(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
-	CHECK_EQ(fuse_set_signal_handlers(other), 0);
-	CHECK(current_handler(SIGPIPE) == SIG_IGN);
-	CHECK_EQ(raise(SIGTERM), 0);
-	CHECK(fuse_session_exited(other) != 0);
-	CHECK_EQ(fuse_session_exited(se), 0);
-	fuse_remove_signal_handlers(other);
-	CHECK(current_handler(SIGPIPE) == SIG_IGN);
-	CHECK(current_handler(SIGTERM) == SIG_DFL);
-
-	CHECK(signal(SIGINT, SIG_DFL) != SIG_ERR);
-	CHECK(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
-	CHECK_EQ(fuse_set_signal_handlers(NULL), -1);
-	fuse_session_destroy(se);
-	fuse_session_destroy(other);
-}
-
-/* What the daemon reports about itself. */
-struct daemon_report {
-	pid_t pid;
-	pid_t sid;
-	int stdio_is_null;	/* bit i: fd i is /dev/null */
-	char cwd[256];
-};
-
-static void test_daemonize(void)
-{
-	int rep[2];
-	pid_t child;
-	int status;
-	struct daemon_report r;
-	struct pollfd pfd;
-	char cwd_before[256];
-	ssize_t n;
-
-	/* Foreground: nothing changes. */
-	CHECK(getcwd(cwd_before, sizeof(cwd_before)) != NULL);
-	CHECK_EQ(fuse_daemonize(1), 0);
-	char cwd_after[256];
-	CHECK(getcwd(cwd_after, sizeof(cwd_after)) != NULL);
-	CHECK_STR(cwd_after, cwd_before);
-
-	CHECK_EQ(pipe(rep), 0);
-	fflush(NULL);
-	child = fork();
-	CHECK(child >= 0);
-	if (child < 0)
-		return;
-	if (child == 0) {
-		/* The filesystem process: after this returns, we are the daemon. */
-		struct stat null_st, st;
-		int fd;
-
-		close(rep[0]);
-		if (fuse_daemonize(0) != 0)
-			_exit(3);
-		memset(&r, 0, sizeof(r));
-		r.pid = getpid();
-		r.sid = getsid(0);
-		if (stat("/dev/null", &null_st) == 0) {
-			for (fd = 0; fd <= 2; fd++) {
-				if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
-				    st.st_rdev == null_st.st_rdev)
-					r.stdio_is_null |= 1 << fd;
-			}
-		}
-		if (getcwd(r.cwd, sizeof(r.cwd)) == NULL)
-			r.cwd[0] = '\0';
-		n = write(rep[1], &r, sizeof(r));
-		_exit(n == (ssize_t)sizeof(r) ? 0 : 4);
-	}
-	close(rep[1]);
-	/* The parent half exits with the daemon's setup status, 0. */
-	CHECK_EQ(waitpid(child, &status, 0), child);
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(WEXITSTATUS(status), 0);
-
-	pfd.fd = rep[0];
-	pfd.events = POLLIN;
-	CHECK_EQ(poll(&pfd, 1, 10000), 1);
-	memset(&r, 0, sizeof(r));
-	n = read(rep[0], &r, sizeof(r));
-	close(rep[0]);
-	CHECK_EQ(n, (ssize_t)sizeof(r));
-	if (n != (ssize_t)sizeof(r))
-		return;
-	CHECK(r.pid != child);			/* a new process ... */
-	CHECK_EQ(r.sid, r.pid);			/* ... leading its own session */
-	CHECK_STR(r.cwd, "/");
-	CHECK_EQ(r.stdio_is_null, 7);
-}
-
 int main(void)
 {
 	test_versions();
 	test_loop_cfg();
 	test_conn_info();
-	test_signals();
-	test_daemonize();
 	return check_result();
 }
