@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to fuse_uring.c: the shape of the io-uring transport. A session's ring is one queue
+ * per possible CPU (the kernel routes a request to the queue of the CPU its caller ran on);
+ * each queue owns an io_uring, a thread pinned to that CPU, and `depth` entries. An entry is
+ * one request slot: a page-aligned header buffer (struct fuse__uring_req_header) followed by
+ * a payload buffer, registered once with the kernel and then cycled by COMMIT_AND_FETCH, with
+ * the struct fuse_req for its requests embedded so that no request ever allocates.
+ *
+ * Ownership of an entry moves between the kernel, the queue thread and a handler; `state`
+ * says who has it. Only the queue thread touches its io_uring (liburing is not thread-safe on
+ * one ring): a reply from any other thread fills the entry and hands it to the queue thread
+ * through the queue's pending list and eventfd.
+ */
+#ifndef RINGFUSE_FUSE_URING_I_H
+#define RINGFUSE_FUSE_URING_I_H
+
+#include "fuse_i.h"
+
+#ifdef HAVE_URING
+#include <liburing.h>
+
+enum uring_ent_state {
+	/* Not in the kernel and not in use: before REGISTER, or after the kernel gave it back
+	 * for good (teardown, failed REGISTER). */
+	URING_ENT_IDLE,
+	/* A REGISTER or COMMIT_AND_FETCH for it is in the SQ or submitted: the kernel may write
+	 * the buffers. (Set when the SQE is prepared: only the queue thread submits and reaps,
+	 * so nobody can tell the two apart.) */
+	URING_ENT_KERNEL,
+	/* A request arrived; the handler owns the entry until it calls send() or drop(). */
+	URING_ENT_HANDLER,
+	/* send()/drop() is writing the reply into the buffers (possibly on a foreign thread). */
+	URING_ENT_FILLING,
+	/* Reply complete, on the queue's pending list for the queue thread to commit. */
+	URING_ENT_PENDING,
+};
+
+struct uring_queue;
+
+struct uring_ent {
+	/* The request of whatever the entry currently holds. req.lock also guards `busy`
+	 * and the reuse of req for the next request (see uring_ent_claim). */
+	struct fuse_req req;
+	struct uring_queue *q;
+	struct fuse__uring_req_header *hdr; /* page-aligned, start of the entry's memory */
+	char *payload;                      /* right after the header page */
+	struct iovec reg_iov[2];            /* REGISTER's argument; read by the kernel at issue */
+	uint64_t commit_id;                 /* of the request in the entry (queue thread + owner) */
+	_Atomic int state;                  /* enum uring_ent_state */
+	atomic_bool busy;                   /* set under req.lock: req.unique is in flight */
+	uint32_t last_op;                   /* the command in the kernel (queue thread only) */
+	bool registered;                    /* the kernel knows it (a REGISTER succeeded once) */
+	unsigned int eagain;                /* REGISTER retries after -EAGAIN */
+	unsigned int reregister;            /* REGISTERs after a failed commit */
+	struct uring_ent *pending_next;     /* guarded by q->lock */
+};
+
+/* Counters, written by the queue thread only (foreign_replies by any replier). */
+struct uring_stats {
+	_Atomic uint64_t requests;
+	_Atomic uint64_t bytes_in;
+	_Atomic uint64_t bytes_out;
+	_Atomic uint64_t commit_errors;
+	_Atomic uint64_t foreign_replies;
+};
+
+struct uring_queue {
+	struct fuse__uring *ring;
+	unsigned int qid;
+	int node;                   /* NUMA node of the queue's CPU, -1 unknown */
+	bool pin;                   /* the CPU is in our allowed set */
+	bool numa;                  /* buffers came from libnuma (free with numa_free) */
+
+	pthread_t tid;
+	bool thread_created;
+	atomic_bool thread_done;    /* set by the thread as its last act */
+
+	/* Owned by the queue thread from setup to its exit (it creates and closes them). */
+	struct io_uring uring;
+	bool uring_ok;
+	unsigned int live;          /* entries the kernel may still hand us */
+	bool leave;                 /* the loop ends after this batch */
+	uint64_t efd_buf;           /* target of the eventfd READ */
+
+	int efd;                    /* doorbell: foreign replies and stop */
+	struct uring_ent *ents;     /* depth entries */
+	char *mem;                  /* all entries' header+payload memory */
+	size_t mem_size;
+
+	pthread_mutex_t lock;       /* guards pending and accepting */
+	struct uring_ent *pending;  /* foreign replies waiting for the queue thread (LIFO) */
+	bool accepting;             /* the queue thread will still commit pending replies */
+
+	int setup_err;              /* the thread's setup result (-errno), under ring->lock */
+	char setup_why[128];
+
+	struct uring_stats stats;
+};
+
+enum uring_phase {
+	URING_PHASE_SETUP,  /* threads build their rings and wait */
+	URING_PHASE_GO,     /* INIT reply is out: REGISTER and serve */
+	URING_PHASE_STOP,   /* leave (start failed, or the session ends) */
+};
+
+struct fuse__uring {
+	struct fuse_session *se;
+	unsigned int nq;
+	unsigned int depth;
+	size_t hdr_size;            /* bytes reserved for an entry's header (one page) */
+	size_t payload_size;        /* bytes of an entry's payload buffer */
+	size_t memory;              /* all queues' buffers */
+	unsigned int ring_flags;    /* io_uring setup flags that the probe settled on */
+
+	pthread_mutex_t lock;       /* guards phase, setup_done and the queues' setup_err */
+	pthread_cond_t cond;
+	enum uring_phase phase;
+	unsigned int setup_done;
+	atomic_bool stopping;
+	atomic_bool log_bad_req;    /* fuse__log_once flags */
+	atomic_bool log_too_big;
+	atomic_bool log_commit_err;
+	atomic_bool log_double;
+
+	struct uring_queue q[];
+};
+
+#endif /* HAVE_URING */
+
+#endif
