@@ -144,6 +144,10 @@ static int filler(void *buf, const char *name, const struct stat *st, off_t off,
 
 	if (!dh || !name)
 		return 1;
+	/* an unlinked-but-open file is gone for the user: its hidden name is not listed */
+	if (strncmp(name, ".fuse_hidden", 12) == 0 &&
+	    fuse__nt_is_hidden(&dh->f->nt, dh->nodeid, name))
+		return 0;
 	if (off) {
 		/* streaming: the entry goes straight into this call's reply */
 		if (dh->nents) {

@@ -171,6 +171,41 @@ def compare_trees(a, b):
     return diffs
 
 
+def check_unlink_open(hard, m, src):
+    """Unlink an open file through a passthrough mount; watch the backing directory."""
+    path = os.path.join(m, 'victim')
+    with open(path, 'w') as f:
+        f.write('data')
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.unlink(path)
+        names = os.listdir(src)
+        hidden = [n for n in names if n.startswith('.fuse_hidden')]
+        if hard and names:
+            log('hard_remove: backing directory still has %s' % names)
+            return False
+        if not hard and (len(hidden) != 1 or len(names) != 1):
+            log('hidden: backing directory has %s, want one .fuse_hidden file' % names)
+            return False
+        if os.path.exists(path) or os.listdir(m):
+            log('the unlinked name is still visible through the mount: %s' % os.listdir(m))
+            return False
+        os.pwrite(fd, b'more', 4)
+        if os.pread(fd, 16, 0) != b'datamore':
+            log('open handle lost its data')
+            return False
+    finally:
+        os.close(fd)
+    # RELEASE reaches the daemon asynchronously after close()
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        if not os.listdir(src):
+            return True
+        time.sleep(0.05)
+    log('after the last close the backing directory still has %s' % os.listdir(src))
+    return False
+
+
 def run_check(kind, mnt, src):
     if kind.startswith('syscalls:'):
         prog = kind.split(':', 1)[1]
@@ -186,6 +221,18 @@ def run_check(kind, mnt, src):
         if not ok:
             log('hello: listing %s, data %r, size %d' % (names, data, st.st_size))
         return ok
+    if kind.startswith('unlink-open:'):
+        return check_unlink_open(kind.split(':', 1)[1] == 'hard', mnt + src, src)
+    if kind == 'hello-attrs':
+        bad = []
+        for path, mode in ((mnt, 0o750), (os.path.join(mnt, 'hello'), 0o750)):
+            st = os.stat(path)
+            if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (1234, 567, mode):
+                bad.append('%s: uid %d gid %d mode %o' % (path, st.st_uid, st.st_gid,
+                                                          st.st_mode & 0o7777))
+        for b in bad:
+            log('hello-attrs:', b)
+        return not bad
     if kind.startswith('tree:'):
         diffs = compare_trees(kind.split(':', 1)[1], mnt)
         for d in diffs[:20]:
