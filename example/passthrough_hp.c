@@ -101,6 +101,7 @@ struct hp_opts {
 	bool killpriv;
 	bool stats;
 	bool no_xattr;
+	char *source_opt;       /* from -o source=PATH */
 	unsigned int nthreads;
 	double entry_timeout;
 	double attr_timeout;
@@ -243,14 +244,18 @@ static void cache_evict(struct hp_fs *fs, long want)
 }
 
 /* Adopt @fd as the inode's cached descriptor (caller holds in->lock and in->fd < 0). */
-static void inode_adopt_fd_locked(struct hp_fs *fs, struct hp_inode *in, int fd)
+static bool inode_adopt_fd_locked(struct hp_fs *fs, struct hp_inode *in, int fd)
 {
+	bool over;
+
 	in->fd = fd;
 	if (in->pinned)
-		return;
+		return false;
 	pthread_mutex_lock(&fs->cache_lock);
 	cache_link_locked(fs, in);
+	over = fs->cached > fs->cache_limit;
 	pthread_mutex_unlock(&fs->cache_lock);
+	return over;
 }
 
 /*
@@ -287,11 +292,8 @@ static int inode_fd_get(struct hp_fs *fs, struct hp_inode *in)
 		cache_evict(fs, 16);
 	}
 	atomic_fetch_add_explicit(&fs->n_reopen, 1, memory_order_relaxed);
-	inode_adopt_fd_locked(fs, in, fd);
+	over = inode_adopt_fd_locked(fs, in, fd);
 	in->users++;
-	pthread_mutex_lock(&fs->cache_lock);
-	over = fs->cached > fs->cache_limit;
-	pthread_mutex_unlock(&fs->cache_lock);
 	pthread_mutex_unlock(&in->lock);
 	if (over)
 		cache_evict(fs, 0);
@@ -459,8 +461,9 @@ static int inode_new(struct hp_fs *fs, int fd, const struct stat *st, bool keep_
 		}
 		in->fd = pfd;
 	} else if (keep_fd) {
-		in->fd = -1;
-		inode_adopt_fd_locked(fs, in, fd);
+		/* not yet visible to other threads: evicting (even this one) is safe here */
+		if (inode_adopt_fd_locked(fs, in, fd))
+			cache_evict(fs, 0);
 	}
 	*out = in;
 	return 0;
@@ -1679,6 +1682,46 @@ static int hp_parse_long(const char *s, long min, long *out)
 	return 0;
 }
 
+/*
+ * Pass an -o argument on to the session, except `source=PATH` (the source directory, as
+ * libfuse's passthrough_ll spells it), which is ours. A source path cannot hold a comma here.
+ */
+static int hp_take_source(struct fuse_args *fargs, const char *arg, char **src)
+{
+	char *copy, *tok, *save = NULL;
+	size_t len = strlen(arg);
+	char *rest;
+	int ret = 0;
+
+	copy = strdup(arg);
+	rest = calloc(1, len + 1);
+	if (copy == NULL || rest == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "source=", 7) == 0) {
+			free(*src);
+			*src = strdup(tok + 7);
+			if (*src == NULL) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			continue;
+		}
+		if (rest[0] != '\0')
+			strcat(rest, ",");
+		strcat(rest, tok);
+	}
+	if (rest[0] != '\0' &&
+	    (fuse_opt_add_arg(fargs, "-o") != 0 || fuse_opt_add_arg(fargs, rest) != 0))
+		ret = -ENOMEM;
+out:
+	free(copy);
+	free(rest);
+	return ret;
+}
+
 /* Parse the command line; -o arguments are collected into @fargs for the session. */
 static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_args *fargs,
 			 const char **src, const char **mnt)
@@ -1723,8 +1766,9 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 			hp_usage(argv[0]);
 			return 1;
 		case 'o':
-			if (fuse_opt_add_arg(fargs, "-o") != 0 || fuse_opt_add_arg(fargs, optarg) != 0)
-				return -ENOMEM;
+			c = hp_take_source(fargs, optarg, &o->source_opt);
+			if (c < 0)
+				return c;
 			break;
 		case OPT_NOSPLICE:
 			o->nosplice = true;
@@ -1776,12 +1820,14 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 			return -EINVAL;
 		}
 	}
-	if (argc - optind != 2) {
+	*src = o->source_opt;
+	if (argc - optind != (*src != NULL ? 1 : 2)) {
 		fprintf(stderr, "%s: need SOURCE and MOUNTPOINT (see --help)\n", argv[0]);
 		return -EINVAL;
 	}
-	*src = argv[optind];
-	*mnt = argv[optind + 1];
+	if (*src == NULL)
+		*src = argv[optind++];
+	*mnt = argv[optind];
 	if (!have_entry)
 		o->entry_timeout = o->nocache ? 0 : 86400;
 	if (!have_attr)
@@ -1935,6 +1981,7 @@ out_session:
 	fuse_session_destroy(se);
 out:
 	fuse_opt_free_args(&fargs);
+	free(fs->o.source_opt);
 	free(mnt_abs);
 	if (fs->buckets != NULL) {
 		size_t i;
