@@ -390,6 +390,9 @@ def run_command(argv, timeout, user=None):
 
 def _daemon_argv(cfg, src, mnt):
     argv = [cfg.daemon, "-f"]
+    if cfg.nofile:
+        # Soft and hard limit both: the daemon may raise its soft limit to the hard one.
+        argv = ["prlimit", "--nofile=%d:%d" % (cfg.nofile, cfg.nofile), "--"] + argv
     if cfg.source:
         argv += ["-o", "source=" + src]
     for o in cfg.opt:
@@ -556,6 +559,8 @@ def parse_args(argv):
                     help="extra -o option for the daemon (repeatable)")
     ap.add_argument("--daemon-arg", action="append", default=[],
                     help="extra raw argument for the daemon, e.g. -s (repeatable)")
+    ap.add_argument("--nofile", type=int, default=0,
+                    help="run the daemon with RLIMIT_NOFILE N:N (via prlimit)")
     ap.add_argument("--user", type=int, help="run daemon (and command) as this uid via setpriv")
     ap.add_argument("--group", type=int, help="gid for --user (default: same as uid)")
     ap.add_argument("--cmd-as-root", dest="cmd_as_user", action="store_false",
