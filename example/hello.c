@@ -5,7 +5,12 @@
  *
  *   hello [options] <mountpoint>
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* renameat2, copy_file_range, fallocate, O_DIRECT */
+#endif
+#ifndef FUSE_USE_VERSION
 #define FUSE_USE_VERSION 31
+#endif
 
 #include <fuse.h>
 

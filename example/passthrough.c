@@ -7,7 +7,12 @@
  *   passthrough [options] <mountpoint>
  *   --plus      fill attributes in readdir (answers READDIRPLUS without extra lookups)
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* renameat2, copy_file_range, fallocate, O_DIRECT */
+#endif
+#ifndef FUSE_USE_VERSION
 #define FUSE_USE_VERSION 31
+#endif
 
 #include <fuse.h>
 

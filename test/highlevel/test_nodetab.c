@@ -6,6 +6,9 @@
  * 100k nodes, a rename of a 100k-node subtree that must cost a single hash insertion, and
  * path building racing with renames from another thread.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "highlevel/highlevel_i.h"
 
 #include <errno.h>
