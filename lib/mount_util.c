@@ -288,19 +288,21 @@ static int mount_opts_check(const struct fuse__mount_opts *mo)
 struct fuse__mount_opts *fuse__mount_opts_parse(struct fuse_args *args)
 {
 	struct fuse__mount_opts *mo;
-	const char *prog = NULL;
+	char *prog = NULL;
 
 	mo = calloc(1, sizeof(*mo));
-	if (!mo) {
-		fuse_log(FUSE_LOG_ERR, "fuse: cannot allocate mount options\n");
-		return NULL;
-	}
+	if (!mo)
+		goto nomem;
 	mo->flags = MOUNT_DEFAULT_FLAGS;
 	mo->commfd = -1;
 
 	if (args) {
-		if (args->argc > 0 && args->argv && args->argv[0])
-			prog = mount_basename(args->argv[0]);
+		/* A copy: fuse_opt_parse replaces args->argv, and argv[0] with it. */
+		if (args->argc > 0 && args->argv && args->argv[0]) {
+			prog = strdup(mount_basename(args->argv[0]));
+			if (!prog)
+				goto nomem;
+		}
 		if (fuse_opt_parse(args, mo, mount_opt_spec, mount_opt_proc) == -1)
 			goto fail;
 	}
@@ -311,14 +313,16 @@ struct fuse__mount_opts *fuse__mount_opts_parse(struct fuse_args *args)
 	 * ("fuse.hello hello"), so that mount listings say which daemon serves it.
 	 */
 	if (!mo->fsname && !mo->subtype && prog && prog[0] != '\0' && prog[0] != '-') {
-		if (mount_set_string(&mo->subtype, prog) < 0) {
-			fuse_log(FUSE_LOG_ERR, "fuse: cannot allocate mount options\n");
-			goto fail;
-		}
+		mo->subtype = prog;
+		prog = NULL;
 	}
+	free(prog);
 	return mo;
 
+nomem:
+	fuse_log(FUSE_LOG_ERR, "fuse: cannot allocate mount options\n");
 fail:
+	free(prog);
 	fuse__mount_opts_free(mo);
 	return NULL;
 }
