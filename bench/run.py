@@ -560,12 +560,17 @@ def main():
     }
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(doc, f, indent=1)
+    missing = []
     for kind in opts["backings"]:
         png = chart(summary, configs, kind, out)
         if png:
             log(f"chart: {png}")
+        else:
+            missing.append(kind)
     log(f"results: {os.path.join(out, 'results.json')}")
-    return 0
+    # failed configurations are reported in the table; only a run that produced nothing to
+    # compare (no chart) is an error of the benchmark itself
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
