@@ -196,6 +196,8 @@ int main(int argc, char *argv[])
 	}
 	if (opts.show_version) {
 		printf("FUSE library version %s\n", fuse_pkgversion());
+		/* The next lines may come from a child (fusermount3 -V) writing to the same fd. */
+		(void)fflush(stdout);
 		fuse_lowlevel_version();
 		ret = 0;
 		goto out_args;
