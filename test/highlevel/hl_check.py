@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Checks run through a mounted high-level example: `hl_check.py KIND [ARG] MNT SRC`, the
+command form of test/mount/harness.py, which appends MNT and SRC. The passthrough examples
+mirror /, so the backing directory SRC appears at MNT/SRC.
+
+  syscalls PROG      PROG MNT/SRC SRC (the mount suite's syscall checks)
+  unlink-open MODE   MODE hidden: an unlinked open file lives on as one .fuse_hidden file in
+                     SRC, invisible through the mount, until its last close; MODE hard: it is
+                     gone from SRC at once (-o hard_remove); either way the handle works
+  hello              the hello example's one file and its listing
+  hello-attrs        hello with -o uid=1234,gid=567,umask=027: every file shows them
+  tree DIR           every file under MNT equals the one under DIR (DIR may use {src})
+Exit 0 pass, 1 fail."""
+import filecmp
+import os
+import subprocess
+import sys
+import time
+
+
+def log(*a):
+    print('hl_check:', *a, flush=True)
+
+
+def check_unlink_open(hard, m, src):
+    path = os.path.join(m, 'victim')
+    with open(path, 'w') as f:
+        f.write('data')
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.unlink(path)
+        names = os.listdir(src)
+        hidden = [n for n in names if n.startswith('.fuse_hidden')]
+        if hard and names:
+            log('hard_remove: backing directory still has %s' % names)
+            return False
+        if not hard and (len(hidden) != 1 or len(names) != 1):
+            log('hidden: backing directory has %s, want one .fuse_hidden file' % names)
+            return False
+        if os.path.exists(path) or os.listdir(m):
+            log('the unlinked name is still visible through the mount: %s' % os.listdir(m))
+            return False
+        os.pwrite(fd, b'more', 4)
+        if os.pread(fd, 16, 0) != b'datamore':
+            log('open handle lost its data')
+            return False
+        st = os.fstat(fd)
+        if not hard and st.st_nlink != 0:
+            log('unlinked open file reports %d links' % st.st_nlink)
+            return False
+    finally:
+        os.close(fd)
+    # RELEASE reaches the daemon asynchronously after close()
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        if not os.listdir(src):
+            return True
+        time.sleep(0.05)
+    log('after the last close the backing directory still has %s' % os.listdir(src))
+    return False
+
+
+def check_hello(mnt):
+    names = sorted(os.listdir(mnt))
+    with open(os.path.join(mnt, 'hello')) as f:
+        data = f.read()
+    st = os.stat(os.path.join(mnt, 'hello'))
+    ok = names == ['hello'] and data == 'Hello World!\n' and st.st_size == len(data)
+    if not ok:
+        log('hello: listing %s, data %r, size %d' % (names, data, st.st_size))
+    return ok
+
+
+def check_hello_attrs(mnt):
+    bad = []
+    for path in (mnt, os.path.join(mnt, 'hello')):
+        st = os.stat(path)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (1234, 567, 0o750):
+            bad.append('%s: uid %d gid %d mode %o' % (path, st.st_uid, st.st_gid,
+                                                      st.st_mode & 0o7777))
+    for b in bad:
+        log(b)
+    return not bad
+
+
+def compare_trees(a, b):
+    """Every file, directory and symlink under a equals b's; returns a list of differences."""
+    diffs = []
+    count = 0
+    for root, dirs, files in os.walk(a):
+        rel = os.path.relpath(root, a)
+        other = os.path.normpath(os.path.join(b, rel))
+        try:
+            want = sorted(os.listdir(root))
+            got = sorted(os.listdir(other))
+        except OSError as e:
+            diffs.append('%s: %s' % (rel, e))
+            continue
+        if want != got:
+            diffs.append('%s: listing differs: %s' % (rel, sorted(set(want) ^ set(got))[:5]))
+        for name in files:
+            pa, pb = os.path.join(root, name), os.path.join(other, name)
+            count += 1
+            try:
+                sa, sb = os.lstat(pa), os.lstat(pb)
+                if (sa.st_mode & 0o170000) != (sb.st_mode & 0o170000):
+                    diffs.append('%s: type differs' % pa)
+                elif os.path.islink(pa):
+                    if os.readlink(pa) != os.readlink(pb):
+                        diffs.append('%s: link target differs' % pa)
+                elif sa.st_size != sb.st_size or not filecmp.cmp(pa, pb, shallow=False):
+                    diffs.append('%s: contents differ' % pa)
+            except OSError as e:
+                diffs.append('%s: %s' % (pa, e))
+    log('compared %d files' % count)
+    if count == 0:
+        diffs.append('no files compared')
+    return diffs
+
+
+def run(kind, arg, mnt, src):
+    if kind == 'syscalls':
+        return subprocess.run([arg, mnt + src, src], timeout=900).returncode == 0
+    if kind == 'unlink-open':
+        return check_unlink_open(arg == 'hard', mnt + src, src)
+    if kind == 'hello':
+        return check_hello(mnt)
+    if kind == 'hello-attrs':
+        return check_hello_attrs(mnt)
+    if kind == 'tree':
+        diffs = compare_trees(arg.replace('{src}', src), mnt)
+        for d in diffs[:20]:
+            log('DIFF', d)
+        return not diffs
+    raise SystemExit('unknown check %s' % kind)
+
+
+def main(argv):
+    if len(argv) not in (3, 4):
+        print(__doc__, file=sys.stderr)
+        return 2
+    kind, mnt, src = argv[0], argv[-2], argv[-1]
+    arg = argv[1] if len(argv) == 4 else None
+    ok = run(kind, arg, mnt, src)
+    log('%s: %s' % (kind, 'ok' if ok else 'FAILED'))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
