@@ -467,13 +467,14 @@ int fuse__mount_opts_render(const struct fuse__mount_opts *mo, char *kernel_opts
 		mount_buf_item(&k, "default_permissions", NULL, 0);
 		mount_buf_item(&h, "default_permissions", NULL, 0);
 	}
-	/* allow_root is allow_other to the kernel; the session refuses everyone else. */
-	if (mo->allow_other || mo->allow_root)
+	/*
+	 * allow_root is allow_other to the kernel and to fusermount3 (3.14 refuses the word
+	 * allow_root); the session refuses everyone but the owner and root.
+	 */
+	if (mo->allow_other || mo->allow_root) {
 		mount_buf_item(&k, "allow_other", NULL, 0);
-	if (mo->allow_other)
 		mount_buf_item(&h, "allow_other", NULL, 0);
-	if (mo->allow_root)
-		mount_buf_item(&h, "allow_root", NULL, 0);
+	}
 	if (mo->max_read) {
 		mount_buf_uint(&k, "max_read=", mo->max_read);
 		mount_buf_uint(&h, "max_read=", mo->max_read);

@@ -169,9 +169,9 @@ static void test_allow_root_and_blkdev(void)
 	mo = PARSE(&r, "prog", "-o", "allow_root,auto_unmount");
 	CHECK(mo != NULL);
 	CHECK_EQ(fuse__mount_opts_allow_root(mo), 1);
-	/* The kernel only knows allow_other; fusermount3 checks allow_root itself. */
+	/* The kernel and fusermount3 only know allow_other; the session does the rest. */
 	CHECK_STR(r.kernel, "allow_other");
-	CHECK_STR(r.helper, "rw,nosuid,nodev,allow_root,auto_unmount,subtype=prog");
+	CHECK_STR(r.helper, "rw,nosuid,nodev,allow_other,auto_unmount,subtype=prog");
 	fuse__mount_opts_free(mo);
 
 	mo = PARSE(&r, "prog", "-oblkdev,fsname=/dev/loop7,blksize=4096,subtype=img");
