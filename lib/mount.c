@@ -38,8 +38,11 @@ extern char **environ;
 #define MOUNT_HELPER_UNMOUNT_MS 10000
 /* After our end of the socket closes, the auto_unmount helper only checks and exits. */
 #define MOUNT_HELPER_REAP_MS 2000
-/* Flags fusermount3 3.14 refuses as unknown options; they are dropped on its path. */
-#define MOUNT_HELPER_UNKNOWN_FLAGS (MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_LAZYTIME)
+/*
+ * Flags fusermount3 3.14 refuses as unknown options, so they are dropped on its path; a
+ * warning is due for those that change behaviour (relatime is the kernel's default anyway).
+ */
+#define MOUNT_HELPER_UNKNOWN_FLAGS (MS_NODIRATIME | MS_STRICTATIME | MS_LAZYTIME)
 
 /* Why the direct way was not taken, for the message if the helper cannot be used either. */
 struct mount_attempt {
@@ -270,7 +273,7 @@ static int mount_via_helper(const char *mnt, struct fuse__mount_opts *mo,
 	}
 	if (mo->flags & MOUNT_HELPER_UNKNOWN_FLAGS)
 		fuse_log(FUSE_LOG_WARNING,
-			 "fuse: %s does not take relatime, strictatime, nodiratime or lazytime; "
+			 "fuse: %s does not take strictatime, nodiratime or lazytime; "
 			 "mounting without them\n", FUSERMOUNT_PROG);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {

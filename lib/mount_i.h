@@ -75,7 +75,6 @@ struct fuse__mount_opts {
 	char *fsname;
 	char *subtype;
 	char *lsm_opts;			/* context=... options, comma separated, for the kernel */
-	char *helper_opts;		/* x-* options, for fusermount3 only */
 
 	/* Filled in by a successful fuse__kernel_mount. */
 	int mounted_direct;		/* mount(2) by us: umount2 works */

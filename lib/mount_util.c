@@ -178,13 +178,12 @@ static int mount_opt_proc(void *data, const char *arg, int key, struct fuse_args
 	switch (key) {
 	case FUSE_OPT_KEY_OPT:
 		/*
-		 * x-* options are for userspace tools (systemd, mount(8) helpers); the kernel
-		 * ignores them, so they only travel to fusermount3 (which records them).
+		 * x-* options are notes for userspace tools (systemd, mount(8) helpers) that
+		 * reach us through mount.fuse3 command lines. The kernel has no use for them
+		 * and fusermount3 3.14 refuses them as unknown, so they stop here.
 		 */
-		if (strncmp(arg, "x-", 2) == 0) {
-			err = mount_list_add(&mo->helper_opts, arg);
-			break;
-		}
+		if (strncmp(arg, "x-", 2) == 0)
+			return 0;
 		return 1;
 	case KEY_FLAG:
 		w = mount_flag_lookup(arg);
@@ -343,7 +342,6 @@ void fuse__mount_opts_free(struct fuse__mount_opts *mo)
 	free(mo->fsname);
 	free(mo->subtype);
 	free(mo->lsm_opts);
-	free(mo->helper_opts);
 	free(mo);
 }
 
@@ -374,7 +372,7 @@ void fuse__mount_help(void)
 	       "    -o blksize=N             block size of a blkdev mount (512..65536)\n"
 	       "    -o context=, fscontext=, defcontext=, rootcontext=\n"
 	       "                             security labels for the mount (SELinux)\n"
-	       "    -o x-NAME[=VALUE]        notes for userspace tools, ignored by the kernel\n"
+	       "    -o x-NAME[=VALUE]        notes for userspace tools, accepted and ignored\n"
 	       "    -o nonempty              accepted and ignored (always allowed)\n");
 }
 
@@ -495,8 +493,6 @@ int fuse__mount_opts_render(const struct fuse__mount_opts *mo, char *kernel_opts
 		mount_buf_item(&h, "fsname=", mo->fsname, 1);
 	if (mo->subtype)
 		mount_buf_item(&h, "subtype=", mo->subtype, 1);
-	if (mo->helper_opts)
-		mount_buf_item(&h, mo->helper_opts, NULL, 0);
 
 	if (k.err)
 		return k.err;

@@ -538,8 +538,9 @@ static int user_cycle(void)
 	static const char *const super[] = { "user_id=65534", "group_id=65534", NULL };
 	static const char *const flags[] = { "nosuid", "nodev", "noatime", NULL };
 
-	return mount_cycle("fsname=rftest-user,subtype=rfuser,noatime", "fuse.rfuser",
-			   "rftest-user", super, flags, 1);
+	/* The comma in fsname must survive fusermount3's option syntax (escaped as "\\,"). */
+	return mount_cycle("fsname=rftest\\,user,subtype=rfuser,noatime,x-ringfuse.note",
+			   "fuse.rfuser", "rftest,user", super, flags, 1);
 }
 
 static int test_helper(void)

@@ -119,7 +119,7 @@ static void test_everything(void)
 	CHECK_UEQ(r.flags, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOATIME);
 	CHECK_STR(r.helper,
 		  "ro,nosuid,nodev,noatime,default_permissions,allow_other,max_read=131072,"
-		  "context=system_u:object_r:tmp_t,fsname=a\\,b,subtype=st,x-systemd.automount");
+		  "context=system_u:object_r:tmp_t,fsname=a\\,b,subtype=st");
 	CHECK_STR(r.type, "fuse.st");
 	CHECK_STR(r.source, "a,b");
 	CHECK_STR(r.folded_type, "fuse");
