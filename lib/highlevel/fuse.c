@@ -688,7 +688,8 @@ out:
 }
 
 /* flush, and drop the POSIX locks this owner holds, as close(2) does locally */
-static int flush_common(struct fuse *f, const char *path, struct fuse_file_info *fi)
+static int flush_common(struct fuse *f, fuse_ino_t ino, const char *path,
+			struct fuse_file_info *fi)
 {
 	struct flock lock;
 	int err, errlock = -ENOSYS;
@@ -699,6 +700,7 @@ static int flush_common(struct fuse *f, const char *path, struct fuse_file_info 
 		lock.l_type = F_UNLCK;
 		lock.l_whence = SEEK_SET;
 		errlock = fuse_fs_lock(f->fs, path, fi, F_SETLK, &lock);
+		(void)fuse__nt_lock_record(&f->nt, ino, fi->lock_owner, &lock);
 	}
 	if (err == -ENOSYS && errlock != -ENOSYS)
 		err = 0;
@@ -713,7 +715,7 @@ static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	err = fuse__get_path_nullok(f, ino, &path);
 	if (!err) {
-		err = flush_common(f, path, fi);
+		err = flush_common(f, ino, path, fi);
 		fuse__put_path_nullok(f, path);
 	}
 	fuse__reply_err(req, err);
@@ -728,7 +730,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	err = fuse__get_path_nullok(f, ino, &path);
 	if (!err) {
 		if (fi->flush) {
-			err = flush_common(f, path, fi);
+			err = flush_common(f, ino, path, fi);
 			if (err == -ENOSYS)
 				err = 0;
 		}
@@ -874,10 +876,18 @@ static void ll_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	char *path;
 	int err;
 
-	err = fuse__get_path_nullok(f, ino, &path);
-	if (!err) {
-		err = fuse_fs_lock(f->fs, path, fi, F_GETLK, lock);
-		fuse__put_path_nullok(f, path);
+	/*
+	 * Every client of the filesystem is this one daemon, so a lock another owner holds
+	 * through this mount may be invisible to the filesystem's own F_GETLK: ask our record
+	 * first.
+	 */
+	err = 0;
+	if (!fuse__nt_lock_conflict(&f->nt, ino, fi->lock_owner, lock)) {
+		err = fuse__get_path_nullok(f, ino, &path);
+		if (!err) {
+			err = fuse_fs_lock(f->fs, path, fi, F_GETLK, lock);
+			fuse__put_path_nullok(f, path);
+		}
 	}
 	if (err) {
 		fuse__reply_err(req, err);
@@ -899,6 +909,9 @@ static void ll_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		err = fuse_fs_lock(f->fs, path, fi, sleep ? F_SETLKW : F_SETLK, lock);
 		fuse__put_path_nullok(f, path);
 	}
+	/* the filesystem granted it: a failure to record it only weakens later GETLK answers */
+	if (!err)
+		(void)fuse__nt_lock_record(&f->nt, ino, fi->lock_owner, lock);
 	fuse__reply_err(req, err);
 }
 

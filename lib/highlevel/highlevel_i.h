@@ -22,6 +22,7 @@
 #undef FUSE_USE_VERSION
 #define FUSE_USE_VERSION 314
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -53,6 +54,15 @@ struct fuse_fs {
 	bool debug;
 };
 
+/* A POSIX lock granted through this mount (for GETLK answers and dropping at flush). */
+struct hl_lock {
+	struct hl_lock *next;
+	short type;		/* F_RDLCK or F_WRLCK */
+	off_t start, end;	/* inclusive; end == OFF_MAX: to end of file */
+	pid_t pid;
+	uint64_t owner;		/* the kernel's lock owner id */
+};
+
 /*
  * One node per (parent, name) the kernel knows about. A node is in the id hash for its whole
  * life and in the name hash while it has a name (unlinked nodes lose theirs). It is freed when
@@ -70,6 +80,7 @@ struct hl_node {
 	unsigned int refctr;		/* named children */
 	unsigned int open_count;	/* open file handles (for hiding on unlink) */
 	bool hidden;			/* renamed to .fuse_hidden* while open */
+	struct hl_lock *locks;		/* POSIX locks held through this mount */
 	/* auto_cache: the size and mtime of the last attributes seen */
 	bool cache_valid;
 	struct timespec stat_updated;
@@ -149,6 +160,11 @@ int fuse__nt_hidden_name(struct hl_nodetab *nt, uint64_t parent, const char *nam
 int fuse__nt_clean(struct hl_nodetab *nt, const struct timespec *now);
 int fuse__nt_lookup_path(struct hl_nodetab *nt, const char *path, uint64_t *nodeid);
 int fuse__nt_hidden_paths(struct hl_nodetab *nt, char ***paths, size_t *count);
+/* POSIX locks recorded per node */
+int fuse__nt_lock_conflict(struct hl_nodetab *nt, uint64_t nodeid, uint64_t owner,
+			   struct flock *lk);
+int fuse__nt_lock_record(struct hl_nodetab *nt, uint64_t nodeid, uint64_t owner,
+			 const struct flock *lk);
 /* auto_cache bookkeeping */
 void fuse__nt_update_stat(struct hl_nodetab *nt, uint64_t nodeid, const struct stat *st,
 			  const struct timespec *now);

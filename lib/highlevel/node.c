@@ -207,6 +207,17 @@ static void lru_add_tail(struct hl_nodetab *nt, struct hl_node *n)
 	nt->lru.lru_prev = n;
 }
 
+static void node_free(struct hl_node *n)
+{
+	while (n->locks) {
+		struct hl_lock *l = n->locks;
+
+		n->locks = l->next;
+		free(l);
+	}
+	free(n);
+}
+
 static bool node_unused(struct hl_nodetab *nt, struct hl_node *n)
 {
 	if (n->nodeid == HL_ROOT_ID || n->nlookup || n->refctr || n->open_count)
@@ -231,7 +242,7 @@ static void node_put(struct hl_nodetab *nt, struct hl_node *n)
 		lru_del(n);
 		parent = name_remove(nt, n);
 		id_remove(nt, n);
-		free(n);
+		node_free(n);
 		nt->nodes--;
 		if (!parent)
 			break;
@@ -313,7 +324,7 @@ void fuse__nt_destroy(struct hl_nodetab *nt)
 		for (; n; n = next) {
 			next = n->id_next;
 			free(n->name);
-			free(n);
+			node_free(n);
 		}
 	}
 	free(nt->ids.buckets);
@@ -773,7 +784,7 @@ int fuse__nt_clean(struct hl_nodetab *nt, const struct timespec *now)
 			struct hl_node *parent = name_remove(nt, n);
 
 			id_remove(nt, n);
-			free(n);
+			node_free(n);
 			nt->nodes--;
 			if (parent) {
 				parent->refctr--;
@@ -948,4 +959,121 @@ uint64_t fuse__nt_name_inserts(struct hl_nodetab *nt)
 	c = nt->name_inserts;
 	pthread_mutex_unlock(&nt->lock);
 	return c;
+}
+
+/* POSIX locks. The kernel gives absolute ranges (l_whence SEEK_SET); l_len 0 means to EOF. */
+#define HL_OFF_MAX ((off_t)(~0ull >> 1))
+
+static void flock_range(const struct flock *lk, off_t *start, off_t *end)
+{
+	*start = lk->l_start;
+	if (lk->l_len == 0 || lk->l_start > HL_OFF_MAX - lk->l_len)
+		*end = HL_OFF_MAX;
+	else
+		*end = lk->l_start + lk->l_len - 1;
+}
+
+/*
+ * GETLK: a lock of another owner that overlaps lk and conflicts with its type. Returns 1 and
+ * rewrites lk to describe it, or 0.
+ */
+int fuse__nt_lock_conflict(struct hl_nodetab *nt, uint64_t nodeid, uint64_t owner,
+			   struct flock *lk)
+{
+	struct hl_node *n;
+	struct hl_lock *l;
+	off_t start, end;
+	int res = 0;
+
+	flock_range(lk, &start, &end);
+	pthread_mutex_lock(&nt->lock);
+	n = get_node(nt, nodeid);
+	for (l = n ? n->locks : NULL; l; l = l->next) {
+		if (l->owner == owner || l->end < start || l->start > end)
+			continue;
+		if (l->type != F_WRLCK && lk->l_type != F_WRLCK)
+			continue;
+		lk->l_type = l->type;
+		lk->l_whence = SEEK_SET;
+		lk->l_start = l->start;
+		lk->l_len = l->end == HL_OFF_MAX ? 0 : l->end - l->start + 1;
+		lk->l_pid = l->pid;
+		res = 1;
+		break;
+	}
+	pthread_mutex_unlock(&nt->lock);
+	return res;
+}
+
+/*
+ * SETLK granted (or F_UNLCK): owner's locks in the range are replaced, split where the range
+ * cuts one in two. Allocations are made before anything changes, so a failure leaves the
+ * record as it was.
+ */
+int fuse__nt_lock_record(struct hl_nodetab *nt, uint64_t nodeid, uint64_t owner,
+			 const struct flock *lk)
+{
+	struct hl_lock *nl = NULL, *split = NULL, **pp, *l;
+	struct hl_node *n;
+	off_t start, end;
+	int err = 0;
+
+	flock_range(lk, &start, &end);
+	if (lk->l_type != F_UNLCK) {
+		nl = calloc(1, sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		nl->type = lk->l_type;
+		nl->start = start;
+		nl->end = end;
+		nl->pid = lk->l_pid;
+		nl->owner = owner;
+	}
+	split = calloc(1, sizeof(*split));
+	if (!split) {
+		free(nl);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&nt->lock);
+	n = get_node(nt, nodeid);
+	if (!n) {
+		err = -ENOENT;
+		goto out;
+	}
+	for (pp = &n->locks; (l = *pp) != NULL;) {
+		if (l->owner != owner || l->end < start || l->start > end) {
+			pp = &l->next;
+			continue;
+		}
+		if (l->start < start && l->end > end) {
+			/* the new range is inside l: l keeps its head, split takes its tail */
+			*split = *l;
+			split->start = end + 1;
+			split->next = l->next;
+			l->end = start - 1;
+			l->next = split;
+			split = NULL;
+			break;
+		}
+		if (l->start < start) {
+			l->end = start - 1;
+			pp = &l->next;
+		} else if (l->end > end) {
+			l->start = end + 1;
+			pp = &l->next;
+		} else {
+			*pp = l->next;
+			free(l);
+		}
+	}
+	if (nl) {
+		nl->next = n->locks;
+		n->locks = nl;
+		nl = NULL;
+	}
+out:
+	pthread_mutex_unlock(&nt->lock);
+	free(nl);
+	free(split);
+	return err;
 }

@@ -302,6 +302,73 @@ out:
 	free(dirs);
 }
 
+static struct flock mk(short type, off_t start, off_t len)
+{
+	struct flock l;
+
+	memset(&l, 0, sizeof(l));
+	l.l_type = type;
+	l.l_whence = SEEK_SET;
+	l.l_start = start;
+	l.l_len = len;
+	l.l_pid = 42;
+	return l;
+}
+
+static void test_locks(void)
+{
+	struct hl_nodetab nt;
+	struct flock l;
+	uint64_t f;
+
+	CHECK_EQ(fuse__nt_init(&nt, 0), 0);
+	f = lookup(&nt, HL_ROOT_ID, "f");
+	/* owner 1 read-locks 0..99, owner 2 write-locks 200..EOF */
+	l = mk(F_RDLCK, 0, 100);
+	CHECK_EQ(fuse__nt_lock_record(&nt, f, 1, &l), 0);
+	l = mk(F_WRLCK, 200, 0);
+	CHECK_EQ(fuse__nt_lock_record(&nt, f, 2, &l), 0);
+	/* readers share, a writer conflicts; an owner never conflicts with itself */
+	l = mk(F_RDLCK, 50, 10);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 0);
+	l = mk(F_WRLCK, 50, 10);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 1);
+	CHECK(l.l_type == F_RDLCK && l.l_start == 0 && l.l_len == 100 && l.l_pid == 42);
+	l = mk(F_WRLCK, 50, 10);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 1, &l), 0);
+	l = mk(F_RDLCK, 1000000, 1);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 1, &l), 1);
+	CHECK(l.l_type == F_WRLCK && l.l_start == 200 && l.l_len == 0);
+	/* unlocking the middle of owner 1's range splits it */
+	l = mk(F_UNLCK, 40, 20);
+	CHECK_EQ(fuse__nt_lock_record(&nt, f, 1, &l), 0);
+	l = mk(F_WRLCK, 45, 10);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 0);
+	l = mk(F_WRLCK, 30, 20);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 1);
+	CHECK(l.l_start == 0 && l.l_len == 40);
+	l = mk(F_WRLCK, 55, 10);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 1);
+	CHECK(l.l_start == 60 && l.l_len == 40);
+	/* upgrading a range replaces the old lock there */
+	l = mk(F_WRLCK, 0, 10);
+	CHECK_EQ(fuse__nt_lock_record(&nt, f, 1, &l), 0);
+	l = mk(F_RDLCK, 5, 1);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 1);
+	CHECK(l.l_type == F_WRLCK);
+	/* close (flush) drops everything the owner held */
+	l = mk(F_UNLCK, 0, 0);
+	CHECK_EQ(fuse__nt_lock_record(&nt, f, 1, &l), 0);
+	l = mk(F_WRLCK, 0, 150);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 0);
+	l = mk(F_RDLCK, 0, 10);
+	CHECK_EQ(fuse__nt_lock_record(&nt, 999999, 1, &l), -ENOENT);
+	/* locks go with the node */
+	fuse__nt_forget(&nt, f, 1);
+	CHECK(!fuse__nt_exists(&nt, f));
+	fuse__nt_destroy(&nt);
+}
+
 struct race {
 	struct hl_nodetab *nt;
 	uint64_t leaf;
@@ -358,6 +425,7 @@ int main(void)
 	test_generation();
 	test_remember();
 	test_big();
+	test_locks();
 	test_race();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
