@@ -313,6 +313,10 @@ static int mount_via_helper(const char *mnt, struct fuse__mount_opts *mo,
 		if (fd == -EIO && waited == 0 && WIFEXITED(status))
 			fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s (exit status %d)\n",
 				 FUSERMOUNT_PROG, mnt, WEXITSTATUS(status));
+		else if (fd == -EIO)
+			fuse_log(FUSE_LOG_ERR,
+				 "fuse: %s could not mount %s; its own message is above\n",
+				 FUSERMOUNT_PROG, mnt);
 		else
 			fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s: %s\n",
 				 FUSERMOUNT_PROG, mnt, strerror(-fd));
@@ -505,7 +509,8 @@ static int mount_conn_gone(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
-void fuse__kernel_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo)
+static void mount_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo,
+			  int close_fd)
 {
 	int use_helper;
 
@@ -533,7 +538,7 @@ void fuse__kernel_unmount(const char *mountpoint, int fd, struct fuse__mount_opt
 	}
 	(void)mount_helper_unmount(mountpoint);
 out:
-	if (fd >= 0)
+	if (fd >= 0 && close_fd)
 		(void)close(fd);
 	if (!mo)
 		return;
@@ -548,4 +553,14 @@ out:
 	mo->mounted_direct = 0;
 	mo->mounted_helper = 0;
 	mo->passed_fd = 0;
+}
+
+void fuse__kernel_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo)
+{
+	mount_unmount(mountpoint, fd, mo, 1);
+}
+
+void fuse__kernel_unmount_keep_fd(const char *mountpoint, int fd, struct fuse__mount_opts *mo)
+{
+	mount_unmount(mountpoint, fd, mo, 0);
 }

@@ -36,6 +36,11 @@ int fuse__kernel_mount(const char *mountpoint, struct fuse__mount_opts *mo);
  * alone, so that whatever is mounted there now is not unmounted by mistake.
  */
 void fuse__kernel_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo);
+/*
+ * The same, for a session whose fd is still in use elsewhere (shared with its channel and
+ * the ring queues): fd (>= 0) only serves the check above and stays open.
+ */
+void fuse__kernel_unmount_keep_fd(const char *mountpoint, int fd, struct fuse__mount_opts *mo);
 
 /* -o allow_root was given: the session must refuse requests from users other than the
  * mounting user and root (the kernel is told allow_other). */

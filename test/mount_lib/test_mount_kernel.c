@@ -5,7 +5,8 @@
  *                      FUSE_INIT and a GETATTR answered by hand; unmount removes it.
  *   fd_passing         "/dev/fd/N" returns N and mounts and unmounts nothing.
  *   gone               after someone else unmounted, unmount must not touch what sits on
- *                      the path now (a tmpfs mounted there).
+ *                      the path now (a tmpfs mounted there); the _keep_fd variant keeps
+ *                      the fd open.
  *   helper             an unprivileged user (uid 65534) mounts through fusermount3.
  *   auto_unmount       root, via fusermount3: explicit unmount, then SIGKILL of the daemon
  *                      makes the mount disappear.
@@ -432,11 +433,17 @@ static int test_gone(void)
 		fuse__kernel_unmount(mnt, fd, mo);
 		goto out;
 	}
-	fuse__kernel_unmount(mnt, fd, mo);
+	fuse__kernel_unmount_keep_fd(mnt, fd, mo);
 	if (find_mount(mnt, &mi) == 1 && strcmp(mi.fstype, "tmpfs") == 0)
 		ret = 0;
 	else
 		fail("the tmpfs mounted on %s after the fuse mount went away was unmounted", mnt);
+	if (fcntl(fd, F_GETFD) < 0) {
+		fail("fuse__kernel_unmount_keep_fd closed the fd");
+		ret = -1;
+	} else {
+		(void)close(fd);
+	}
 	force_unmount();
 out:
 	fuse__mount_opts_free(mo);
