@@ -11,6 +11,8 @@ mirror /, so the backing directory SRC appears at MNT/SRC.
   hello              the hello example's one file and its listing
   hello-attrs        hello with -o uid=1234,gid=567,umask=027: every file shows them
   tree DIR           every file under MNT equals the one under DIR (DIR may use {src})
+  rename-race        fstat() of an open file never fails while another thread keeps renaming
+                     its grandparent directory (a stale path would make it ENOENT)
 Exit 0 pass, 1 fail."""
 import filecmp
 import os
@@ -59,6 +61,50 @@ def check_unlink_open(hard, m, src):
         time.sleep(0.05)
     log('after the last close the backing directory still has %s' % os.listdir(src))
     return False
+
+
+def check_rename_race(m):
+    import threading
+    deep = os.path.join(m, 'a', 'deep')
+    os.makedirs(deep)
+    with open(os.path.join(deep, 'file'), 'w') as f:
+        f.write('x')
+    fd = os.open(os.path.join(deep, 'file'), os.O_RDONLY)
+    stop = threading.Event()
+    errors = []
+    renames = [0]
+
+    def renamer():
+        a, b = os.path.join(m, 'a'), os.path.join(m, 'b')
+        try:
+            while not stop.is_set() and renames[0] < 3000:
+                os.rename(a, b)
+                os.rename(b, a)
+                renames[0] += 2
+        except OSError as e:
+            errors.append('rename: %s' % e)
+        stop.set()
+
+    t = threading.Thread(target=renamer)
+    t.start()
+    stats = 0
+    try:
+        while not stop.is_set():
+            try:
+                os.fstat(fd)
+                stats += 1
+            except OSError as e:
+                errors.append('fstat after %d renames: %s' % (renames[0], e))
+                if len(errors) > 5:
+                    break
+    finally:
+        stop.set()
+        t.join()
+        os.close(fd)
+    log('%d renames, %d fstat calls, %d errors' % (renames[0], stats, len(errors)))
+    for e in errors[:5]:
+        log(e)
+    return not errors and renames[0] > 0 and stats > 0
 
 
 def check_hello(mnt):
@@ -126,6 +172,8 @@ def run(kind, arg, mnt, src):
         return check_unlink_open(arg == 'hard', mnt + src, src)
     if kind == 'hello':
         return check_hello(mnt)
+    if kind == 'rename-race':
+        return check_rename_race(mnt + src)
     if kind == 'hello-attrs':
         return check_hello_attrs(mnt)
     if kind == 'tree':
