@@ -89,9 +89,15 @@ struct hp_dir {
 	char buf[HP_DIRBUF_SIZE];
 };
 
+/* per-thread read buffer of the /dev/fuse path (see hp_read) */
+struct hp_rbuf {
+	size_t size;
+	char data[];
+};
+
 struct hp_opts {
 	bool debug;
-	bool nosplice;
+	bool splice;
 	bool single;
 	bool nocache;
 	bool clone_fd;
@@ -126,6 +132,8 @@ struct hp_fs {
 	long cached;
 	long cache_limit;
 
+	pthread_key_t rbuf_key;
+	bool rbuf_key_ok;
 	atomic_llong last_emfile_log;
 	atomic_ullong n_getxattr;
 	atomic_ullong n_reopen;
@@ -409,7 +417,11 @@ static int inode_new(struct hp_fs *fs, int fd, const struct stat *st, bool keep_
 		     struct hp_inode **out)
 {
 	struct hp_inode *in;
-	struct file_handle probe, *fh = NULL;
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} probe;
+	struct file_handle *fh = NULL;
 	int mount_id, ret;
 
 	in = calloc(1, sizeof(*in));
@@ -425,22 +437,15 @@ static int inode_new(struct hp_fs *fs, int fd, const struct stat *st, bool keep_
 	in->fd = -1;
 	in->backing_id = 0;
 
-	if (fs->handles_ok) {
-		probe.handle_bytes = 0;
-		if (name_to_handle_at(fd, "", &probe, &mount_id, AT_EMPTY_PATH) < 0 &&
-		    errno == EOVERFLOW) {
-			fh = malloc(sizeof(*fh) + probe.handle_bytes);
-			if (fh != NULL) {
-				fh->handle_bytes = probe.handle_bytes;
-				if (name_to_handle_at(fd, "", fh, &mount_id, AT_EMPTY_PATH) < 0 ||
-				    mount_id != fs->root_mount_id) {
-					/* another mount below the source: our mount_fd cannot
-					 * open its handles, so the inode keeps its fd */
-					free(fh);
-					fh = NULL;
-				}
-			}
-		}
+	/* another mount below the source: mount_fd cannot open its handles, so such an
+	 * inode (like one on a filesystem without handles) keeps its fd */
+	probe.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (fs->handles_ok &&
+	    name_to_handle_at(fd, "", &probe.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
+	    mount_id == fs->root_mount_id) {
+		fh = malloc(sizeof(*fh) + probe.fh.handle_bytes);
+		if (fh != NULL)
+			memcpy(fh, &probe.fh, sizeof(*fh) + probe.fh.handle_bytes);
 	}
 	in->handle = fh;
 	in->pinned = fh == NULL;
@@ -598,7 +603,7 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct hp_fs *fs = userdata;
 
-	if (fs->o.nosplice) {
+	if (!fs->o.splice) {
 		conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	} else {
 		if (conn->capable & FUSE_CAP_SPLICE_WRITE)
@@ -637,6 +642,10 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 				"files are served by the daemon\n");
 		}
 	}
+#else
+	if (fs->o.passthrough)
+		fprintf(stderr, "passthrough_hp: built without FUSE passthrough (needs "
+			"ringfuse); files are served by the daemon\n");
 #endif
 }
 
@@ -1346,10 +1355,38 @@ static void hp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 	}
 #endif
+	if (!fs->o.splice) {
+		/*
+		 * A buffer per worker thread, kept across requests: allocating 1 MiB per read
+		 * costs more (page faults on fresh memory) than the copy it would feed.
+		 */
+		struct hp_rbuf *rb = pthread_getspecific(fs->rbuf_key);
+		ssize_t n;
+
+		if (rb == NULL || rb->size < size) {
+			size_t want = size < 128 * 1024 ? 128 * 1024 : size;
+			struct hp_rbuf *nrb = realloc(rb, sizeof(*nrb) + want);
+
+			if (nrb == NULL || pthread_setspecific(fs->rbuf_key, nrb) != 0) {
+				free(nrb != NULL ? nrb : rb);
+				(void)pthread_setspecific(fs->rbuf_key, NULL);
+				(void)fuse_reply_err(req, ENOMEM);
+				return;
+			}
+			rb = nrb;
+			rb->size = want;
+		}
+		n = pread(fd, rb->data, size, off);
+		if (n < 0)
+			(void)fuse_reply_err(req, errno);
+		else
+			(void)fuse_reply_buf(req, rb->data, (size_t)n);
+		return;
+	}
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = fd;
 	buf.buf[0].pos = off;
-	(void)fuse_reply_data(req, &buf, fs->o.nosplice ? FUSE_BUF_NO_SPLICE : 0);
+	(void)fuse_reply_data(req, &buf, 0);
 }
 
 /*
@@ -1639,7 +1676,8 @@ static void hp_usage(const char *prog)
 	       "  -s, --single           one thread serves /dev/fuse\n"
 	       "  --num-threads=N, --nthreads=N  at most N /dev/fuse worker threads\n"
 	       "  --clone-fd             one /dev/fuse descriptor per worker thread\n"
-	       "  --nosplice             never use splice(2) to move data\n"
+	       "  --nosplice             reads copy through a per-thread buffer (default)\n"
+	       "  --splice               let the library splice read data from the file\n"
 	       "  --nocache              timeouts 0, no kept page cache between opens\n"
 	       "  --writeback            enable the kernel's writeback cache\n"
 	       "  --direct-io            bypass the kernel page cache for every file\n"
@@ -1657,7 +1695,7 @@ static void hp_usage(const char *prog)
 enum {
 	OPT_NOSPLICE = 256, OPT_NOCACHE, OPT_NTHREADS, OPT_CLONE_FD, OPT_DIRECT_IO, OPT_WRITEBACK,
 	OPT_PASSTHROUGH, OPT_NO_KILLPRIV, OPT_NO_XATTR, OPT_ENTRY_TIMEOUT, OPT_ATTR_TIMEOUT,
-	OPT_FD_CACHE, OPT_STATS,
+	OPT_FD_CACHE, OPT_STATS, OPT_SPLICE,
 };
 
 static int hp_parse_double(const char *s, double *out)
@@ -1731,6 +1769,7 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 		{ "single", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "nosplice", no_argument, NULL, OPT_NOSPLICE },
+		{ "splice", no_argument, NULL, OPT_SPLICE },
 		{ "nocache", no_argument, NULL, OPT_NOCACHE },
 		{ "num-threads", required_argument, NULL, OPT_NTHREADS },
 		{ "nthreads", required_argument, NULL, OPT_NTHREADS },
@@ -1771,7 +1810,10 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 				return c;
 			break;
 		case OPT_NOSPLICE:
-			o->nosplice = true;
+			o->splice = false;
+			break;
+		case OPT_SPLICE:
+			o->splice = true;
 			break;
 		case OPT_NOCACHE:
 			o->nocache = true;
@@ -1951,6 +1993,13 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
+	r = pthread_key_create(&fs->rbuf_key, free);
+	if (r != 0) {
+		fprintf(stderr, "passthrough_hp: pthread_key_create: %s\n", strerror(r));
+		goto out;
+	}
+	fs->rbuf_key_ok = true;
+
 	se = fuse_session_new(&fargs, &hp_ops, sizeof(hp_ops), fs);
 	if (se == NULL)
 		goto out;
@@ -1995,6 +2044,11 @@ out:
 			}
 		}
 		free(fs->buckets);
+	}
+	if (fs->rbuf_key_ok) {
+		/* the main thread may have served requests too (--single) */
+		free(pthread_getspecific(fs->rbuf_key));
+		(void)pthread_key_delete(fs->rbuf_key);
 	}
 	if (fs->root.fd >= 0)
 		(void)close(fs->root.fd);
