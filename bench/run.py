@@ -61,7 +61,7 @@ MODES = {
     # fio seconds per case, repetitions, metabench files, readdir entries, readdir seconds
     "quick": dict(runtime=1, reps=3, meta_n=2000, rd_entries=10000, rd_secs=0.5,
                   backings=["tmpfs"]),
-    "full": dict(runtime=8, reps=5, meta_n=20000, rd_entries=10000, rd_secs=2.0,
+    "full": dict(runtime=5, reps=3, meta_n=20000, rd_entries=10000, rd_secs=2.0,
                  backings=["tmpfs", "disk"]),
 }
 
@@ -377,6 +377,32 @@ def fmt(v):
     return f"{v:.2f}"
 
 
+# The project's goals for the ring (reported, never asserted): (case, config, reference, factor)
+TARGETS = [
+    ("randread-4k-j1", "rf-ring", "rf-dev", 1.5),
+    ("create", "rf-ring", "rf-dev", 2.5),
+    ("statx_sync", "rf-ring", "rf-dev", 2.5),
+    ("write-1m", "rf-ring", "rf-dev", 1.0),
+    ("read-1m", "rf-ring", "rf-dev", 1.0),
+    ("randread-4k-j1", "rf-ring-pt", "native", 0.85),
+    ("read-128k", "rf-ring-pt", "native", 0.85),
+    ("read-1m", "rf-ring-pt", "native", 0.85),
+] + [(c, "rf-ring", "sys", 1.0) for c in [f[0] for f in FIO_CASES] + META_CASES]
+
+
+def targets(summary, kind):
+    lines = ["targets (median ratio, informational)"]
+    for case, cfg, ref, factor in TARGETS:
+        a, b = summary.get((kind, case, cfg)), summary.get((kind, case, ref))
+        if a and b and b["median"]:
+            r = a["median"] / b["median"]
+            verdict = "met" if r >= factor else "NOT met"
+            lines.append(f"  {case:16s} {cfg} / {ref} = {r:.2f}x (want >= {factor}x): {verdict}")
+        else:
+            lines.append(f"  {case:16s} {cfg} / {ref}: no data (want >= {factor}x)")
+    return lines
+
+
 def table(summary, status, configs, backings):
     lines = []
     names = [c[0] for c in configs]
@@ -413,6 +439,8 @@ def table(summary, status, configs, backings):
                     row += f"{cell:>12s}"
                 lines.append(row)
         lines.append("")
+        lines += targets(summary, kind)
+        lines.append("")
         lines.append("daemon CPU us/op".ljust(28) + "".join(f"{n:>12s}" for n in names))
         for case in cases:
             row = f"{case:28s}"
@@ -435,6 +463,8 @@ def chart(summary, configs, kind, out):
     if not any((kind, c, base) in summary for c in cases):
         log(f"chart: no {base} results for {kind}, no chart")
         return None
+    # configurations without any result (failed) get no bars; the table says why
+    names = [n for n in names if any((kind, c, n) in summary for c in cases)]
     dat = os.path.join(out, f"bench-{kind}.dat")
     with open(dat, "w") as f:
         f.write("case " + " ".join(names) + "\n")
@@ -446,6 +476,12 @@ def chart(summary, configs, kind, out):
                 row.append(f"{s['median'] / b['median']:.4f}" if s and b and b["median"]
                            else "NaN")
             f.write(" ".join(row) + "\n")
+    ratios = [summary[(kind, c, n)]["median"] / summary[(kind, c, base)]["median"]
+              for c in cases for n in names
+              if (kind, c, n) in summary and (kind, c, base) in summary
+              and summary[(kind, c, base)]["median"]]
+    ymin = max(min(ratios, default=0.5) / 1.5, 1e-4)
+    ymax = max(ratios, default=2) * 1.5
     png = os.path.join(out, f"bench-{kind}.png")
     plots = ", ".join(
         (f"'{dat}' using {i + 2}:xtic(1) title '{labels[n]}'" if i == 0 else
@@ -460,10 +496,11 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set datafile missing "NaN"
 set logscale y 2
+set yrange [{ymin}:{ymax}]
 set grid ytics
 set ylabel "ratio to {labels.get(base, base)} (log2)"
 set xtics rotate by -35 scale 0
-set key top left
+set key outside right top vertical
 plot {plots}
 """
     gpfile = os.path.join(out, f"bench-{kind}.gp")
