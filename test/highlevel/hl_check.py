@@ -11,6 +11,8 @@ mirror /, so the backing directory SRC appears at MNT/SRC.
   hello              the hello example's one file and its listing
   hello-attrs        hello with -o uid=1234,gid=567,umask=027: every file shows them
   tree DIR           every file under MNT equals the one under DIR (DIR may use {src})
+  many N             N files (in 100 directories) created, listed, stat'ed, renamed as a
+                     tree and removed through the mount: the node table at scale
   rename-race        fstat() of an open file never fails while another thread keeps renaming
                      its grandparent directory (a stale path would make it ENOENT)
 Exit 0 pass, 1 fail."""
@@ -107,6 +109,41 @@ def check_rename_race(m):
     return not errors and renames[0] > 0 and stats > 0
 
 
+def check_many(m, src, n):
+    top = os.path.join(m, 'top')
+    os.mkdir(top)
+    dirs = 100
+    for d in range(dirs):
+        os.mkdir(os.path.join(top, 'd%d' % d))
+    for i in range(n):
+        fd = os.open(os.path.join(top, 'd%d' % (i % dirs), 'f%d' % i), os.O_CREAT | os.O_WRONLY,
+                     0o644)
+        os.close(fd)
+    seen = 0
+    for d in range(dirs):
+        with os.scandir(os.path.join(top, 'd%d' % d)) as it:
+            for e in it:
+                e.stat(follow_symlinks=False)
+                seen += 1
+    if seen != n:
+        log('listed %d of %d files' % (seen, n))
+        return False
+    # every node under 'top' is known to the table now: move the whole tree at once
+    os.rename(top, os.path.join(m, 'moved'))
+    for i in range(0, n, 997):
+        os.stat(os.path.join(m, 'moved', 'd%d' % (i % dirs), 'f%d' % i))
+    for i in range(n):
+        os.unlink(os.path.join(m, 'moved', 'd%d' % (i % dirs), 'f%d' % i))
+    for d in range(dirs):
+        os.rmdir(os.path.join(m, 'moved', 'd%d' % d))
+    os.rmdir(os.path.join(m, 'moved'))
+    left = os.listdir(src)
+    if left:
+        log('left in the backing directory: %s' % left[:5])
+    log('%d files created, listed, moved and removed' % n)
+    return not left
+
+
 def check_hello(mnt):
     names = sorted(os.listdir(mnt))
     with open(os.path.join(mnt, 'hello')) as f:
@@ -172,6 +209,8 @@ def run(kind, arg, mnt, src):
         return check_unlink_open(arg == 'hard', mnt + src, src)
     if kind == 'hello':
         return check_hello(mnt)
+    if kind == 'many':
+        return check_many(mnt + src, src, int(arg))
     if kind == 'rename-race':
         return check_rename_race(mnt + src)
     if kind == 'hello-attrs':
