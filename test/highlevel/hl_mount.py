@@ -11,9 +11,9 @@ binary needs: LD_LIBRARY_PATH=DIR, and a check in /proc/PID/maps that the daemon
 libfuse3.so.3 and not /usr/lib's. --sftp connects the daemon's stdin/stdout to a local
 /usr/lib/openssh/sftp-server through a pipe pair (sshfs -o passive: no network, no ssh).
 {src} and {mnt} in SETUP and the daemon's arguments are replaced by the work directories.
-The check KIND[:ARG] is one of hl_check.py's. Over uring the daemon also gets -o io_uring and
-FUSE_URING_ENABLE=1, and the run FAILS unless its ringfuse-stats lines show the ring queues
-carried the requests. Exit 0 pass, 1 fail, 77 skip (with the reason).
+The check KIND[:ARG] is one of hl_check.py's. Over uring the daemon gets FUSE_URING_ENABLE=1
+(and no -o io_uring: the environment alone must switch an unmodified binary over), and the run
+FAILS unless its ringfuse-stats lines show the ring queues carried the requests. Exit 0 pass, 1 fail, 77 skip (with the reason).
 """
 import argparse
 import os
@@ -80,9 +80,9 @@ def run(args, cmd):
     env['LD_LIBRARY_PATH'] = os.path.realpath(args.lib)
     argv = [a.replace('{src}', src).replace('{mnt}', mnt) for a in cmd]
     if args.transport == 'uring':
+        # the environment alone must switch an unmodified binary to the ring
         env['RINGFUSE_STATS'] = '1'
         env['FUSE_URING_ENABLE'] = '1'
-        argv[1:1] = ['-o', 'io_uring']
     param = harness.UringParam() if args.transport == 'uring' else None
     proc = srv = None
     if param is not None:
