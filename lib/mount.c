@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,11 @@
 #include "mount_i.h"
 
 extern char **environ;
+
+/* Debian 12's headers predate it (Linux 6.8); older kernels leave it out of stx_mask. */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
 
 #define MOUNT_DEV "/dev/fuse"
 /* mount(2) copies at most one page of option data. */
@@ -426,6 +432,25 @@ out_fd:
 	return err;
 }
 
+/*
+ * Kernels from 6.8 give every mount an id that is never reused (the mountinfo ids are
+ * recycled at once: a tmpfs mounted where our mount was gets the same one). DONT_SYNC
+ * keeps FUSE from asking the daemon for attributes, which it may not answer any more.
+ * Returns 0, or -EOPNOTSUPP on older kernels, or -errno.
+ */
+static int mount_unique_id(const char *path, uint64_t *id)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
+		  STATX_MNT_ID_UNIQUE, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return -EOPNOTSUPP;
+	*id = stx.stx_mnt_id;
+	return 0;
+}
+
 int fuse__kernel_mount(const char *mountpoint, struct fuse__mount_opts *mo)
 {
 	struct mount_attempt attempt = { NULL, 0 };
@@ -455,17 +480,19 @@ int fuse__kernel_mount(const char *mountpoint, struct fuse__mount_opts *mo)
 		return -EINVAL;
 	}
 	/* Only fusermount3 can outlive us to do the unmount auto_unmount promises. */
-	if (mo->auto_unmount)
-		return mount_via_helper(mountpoint, mo, NULL);
-
-	fd = mount_direct(mountpoint, mo, &attempt);
-	if (fd >= 0) {
-		mo->mounted_direct = 1;
-		return fd;
+	if (mo->auto_unmount) {
+		fd = mount_via_helper(mountpoint, mo, NULL);
+	} else {
+		fd = mount_direct(mountpoint, mo, &attempt);
+		if (fd >= 0)
+			mo->mounted_direct = 1;
+		else if (fd == -EPERM || fd == -EACCES)
+			fd = mount_via_helper(mountpoint, mo, &attempt);
 	}
-	if (fd != -EPERM && fd != -EACCES)
-		return fd;
-	return mount_via_helper(mountpoint, mo, &attempt);
+	/* Remembered so that unmount can tell our mount from whatever replaces it. */
+	if (fd >= 0 && mount_unique_id(mountpoint, &mo->mount_id) < 0)
+		mo->mount_id = 0;
+	return fd;
 }
 
 static int mount_helper_unmount(const char *mnt)
@@ -512,6 +539,7 @@ static int mount_conn_gone(int fd)
 static void mount_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo,
 			  int close_fd)
 {
+	uint64_t now;
 	int use_helper;
 
 	if (!mountpoint || (mo && mo->passed_fd))
@@ -520,10 +548,16 @@ static void mount_unmount(const char *mountpoint, int fd, struct fuse__mount_opt
 		goto out;
 	/*
 	 * Already unmounted behind our back: another file system may sit on that path by now,
-	 * and it is not ours to unmount.
+	 * and it is not ours to unmount. The mount id says so exactly, and it also tells an
+	 * aborted connection whose dead mount is still ours (and should go) from one that was
+	 * unmounted. Without it, a connection gone means "leave the path alone".
 	 */
-	if (fd >= 0 && mount_conn_gone(fd))
+	if (mo && mo->mount_id && mount_unique_id(mountpoint, &now) == 0) {
+		if (now != mo->mount_id)
+			goto out;
+	} else if (fd >= 0 && mount_conn_gone(fd)) {
 		goto out;
+	}
 	use_helper = mo && mo->mounted_helper && geteuid() != 0;
 	if (!use_helper) {
 		/* Lazy, like fusermount3 -z: open files must not make the daemon's exit fail. */
@@ -553,6 +587,7 @@ out:
 	mo->mounted_direct = 0;
 	mo->mounted_helper = 0;
 	mo->passed_fd = 0;
+	mo->mount_id = 0;
 }
 
 void fuse__kernel_unmount(const char *mountpoint, int fd, struct fuse__mount_opts *mo)

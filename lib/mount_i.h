@@ -10,6 +10,7 @@
 #define RINGFUSE_MOUNT_I_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct fuse_args;
@@ -87,6 +88,7 @@ struct fuse__mount_opts {
 	int passed_fd;			/* /dev/fd/N: nothing of ours to unmount */
 	int commfd;			/* auto_unmount: our end of fusermount3's socket, or -1 */
 	pid_t helper_pid;		/* auto_unmount: the fusermount3 that watches commfd, or 0 */
+	uint64_t mount_id;		/* our mount's never-reused id (statx), or 0 */
 };
 
 #endif

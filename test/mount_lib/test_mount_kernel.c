@@ -7,6 +7,8 @@
  *   gone               after someone else unmounted, unmount must not touch what sits on
  *                      the path now (a tmpfs mounted there); the _keep_fd variant keeps
  *                      the fd open.
+ *   aborted            a connection aborted through fusectl leaves a dead mount that is
+ *                      still ours: unmount removes it.
  *   helper             an unprivileged user (uid 65534) mounts through fusermount3.
  *   auto_unmount       root, via fusermount3: explicit unmount, then SIGKILL of the daemon
  *                      makes the mount disappear.
@@ -70,6 +72,7 @@ static void sleep_ms(int ms)
 
 /* The mountinfo line for path, split: fields 6 (mount options) and after " - ". */
 struct mountinfo {
+	unsigned int dev_minor;
 	char mount_opts[512];
 	char fstype[128];
 	char source[256];
@@ -89,8 +92,8 @@ static int find_mount(const char *path, struct mountinfo *mi)
 	while (fgets(line, sizeof(line), f)) {
 		char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s %511s", point,
-				   mi->mount_opts) != 2)
+		if (!sep || sscanf(line, "%*s %*s %*u:%u %*s %1023s %511s", &mi->dev_minor, point,
+				   mi->mount_opts) != 3)
 			continue;
 		if (strcmp(point, path) != 0)
 			continue;
@@ -409,7 +412,12 @@ out:
 	return ret;
 }
 
-static int test_gone(void)
+/*
+ * One round of "someone else unmounted and mounted a tmpfs there": with_fd passes the
+ * session's fd (the connection-gone check works on any kernel), without it only the mount's
+ * unique id can tell (Linux 6.8+).
+ */
+static int gone_round(int with_fd)
 {
 	struct fuse__mount_opts *mo = parse_opts("fsname=rftest-gone");
 	struct mountinfo mi;
@@ -422,7 +430,6 @@ static int test_gone(void)
 		fail("mount: %s", strerror(-fd));
 		goto out;
 	}
-	/* Someone else unmounts, and mounts something unrelated on the same path. */
 	if (umount2(mnt, 0) < 0) {
 		fail("umount %s: %s", mnt, strerror(errno));
 		fuse__kernel_unmount(mnt, fd, mo);
@@ -433,11 +440,12 @@ static int test_gone(void)
 		fuse__kernel_unmount(mnt, fd, mo);
 		goto out;
 	}
-	fuse__kernel_unmount_keep_fd(mnt, fd, mo);
+	fuse__kernel_unmount_keep_fd(mnt, with_fd ? fd : -1, mo);
 	if (find_mount(mnt, &mi) == 1 && strcmp(mi.fstype, "tmpfs") == 0)
 		ret = 0;
 	else
-		fail("the tmpfs mounted on %s after the fuse mount went away was unmounted", mnt);
+		fail("the tmpfs mounted on %s after the fuse mount went away was unmounted (%s)",
+		     mnt, with_fd ? "with fd" : "without fd");
 	if (fcntl(fd, F_GETFD) < 0) {
 		fail("fuse__kernel_unmount_keep_fd closed the fd");
 		ret = -1;
@@ -446,6 +454,77 @@ static int test_gone(void)
 	}
 	force_unmount();
 out:
+	fuse__mount_opts_free(mo);
+	return ret;
+}
+
+static int test_gone(void)
+{
+	if (gone_round(1) < 0)
+		return -1;
+	return gone_round(0);
+}
+
+/*
+ * A connection aborted through fusectl (as "umount -f" or an administrator would) leaves a
+ * dead mount behind; the daemon's unmount must still remove it, since it is still ours.
+ */
+static int test_aborted(void)
+{
+	struct fuse__mount_opts *mo;
+	struct server srv;
+	struct mountinfo mi;
+	struct stat st;
+	char path[128];
+	int fd, afd, ret = -1;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fail("private mount namespace: %s", strerror(errno));
+		return -1;
+	}
+	if (mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) < 0 &&
+	    errno != EBUSY) {
+		fail("mount fusectl: %s", strerror(errno));
+		return -1;
+	}
+	mo = parse_opts("fsname=rftest-abort");
+	if (!mo)
+		return -1;
+	fd = fuse__kernel_mount(mnt, mo);
+	if (fd < 0) {
+		fail("mount: %s", strerror(-fd));
+		goto out;
+	}
+	if (find_mount(mnt, &mi) != 1 || server_start(&srv, fd) < 0) {
+		fail("not mounted, or no server");
+		fuse__kernel_unmount(mnt, fd, mo);
+		goto out;
+	}
+	if (stat(mnt, &st) < 0)
+		fail("stat %s: %s", mnt, strerror(errno));
+	(void)snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort", mi.dev_minor);
+	afd = open(path, O_WRONLY | O_CLOEXEC);
+	if (afd < 0 || write(afd, "1", 1) != 1) {
+		fail("abort through %s: %s", path, strerror(errno));
+	} else {
+		struct stat st2;
+
+		/* The mount is still there, dead. */
+		if (find_mount(mnt, &mi) == 1 && stat(mnt, &st2) < 0 && errno == ENOTCONN)
+			ret = 0;
+		else
+			fail("after abort: mounted %d, stat errno %d", find_mount(mnt, &mi), errno);
+	}
+	if (afd >= 0)
+		(void)close(afd);
+	server_stop(&srv);
+	fuse__kernel_unmount(mnt, fd, mo);
+	if (find_mount(mnt, &mi) != 0) {
+		fail("the aborted mount is still on %s after unmount", mnt);
+		ret = -1;
+	}
+out:
+	force_unmount();
 	fuse__mount_opts_free(mo);
 	return ret;
 }
@@ -752,6 +831,7 @@ int main(int argc, char **argv)
 		{ "direct", test_direct, 0 },
 		{ "fd_passing", test_fd_passing, 0 },
 		{ "gone", test_gone, 0 },
+		{ "aborted", test_aborted, 0 },
 		{ "helper", test_helper, 1 },
 		{ "auto_unmount", test_auto_unmount, 0 },
 		{ "auto_unmount_user", test_auto_unmount_user, 1 },
