@@ -508,8 +508,11 @@ static void ll_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname,
 	err = fuse__get_path2(f, olddir, oldname, newdir, newname, &oldpath, &newpath, true);
 	if (err)
 		goto out;
-	/* an open file about to be replaced keeps its data under a hidden name */
-	if (!f->conf.hard_remove && !(flags & RENAME_EXCHANGE) &&
+	/*
+	 * An open file about to be replaced keeps its data under a hidden name. Not for
+	 * RENAME_NOREPLACE: there the target must stay and make the rename fail.
+	 */
+	if (!f->conf.hard_remove && !(flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)) &&
 	    fuse__nt_is_open(&f->nt, newdir, newname))
 		err = fuse__hide_node(f, newpath, newdir, newname);
 	if (!err)
