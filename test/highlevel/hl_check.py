@@ -13,6 +13,8 @@ mirror /, so the backing directory SRC appears at MNT/SRC.
   tree DIR           every file under MNT equals the one under DIR (DIR may use {src})
   many N             N files (in 100 directories) created, listed, stat'ed, renamed as a
                      tree and removed through the mount: the node table at scale
+  rename-open        rename over an open file: its handle keeps the old data, RENAME_NOREPLACE
+                     onto it fails with EEXIST, and nothing is left behind after close
   rename-race        fstat() of an open file never fails while another thread keeps renaming
                      its grandparent directory (a stale path would make it ENOENT)
 Exit 0 pass, 1 fail."""
@@ -144,6 +146,53 @@ def check_many(m, src, n):
     return not left
 
 
+def renameat2(old, new, flags):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    AT_FDCWD = -100
+    if libc.renameat2(AT_FDCWD, old.encode(), AT_FDCWD, new.encode(), flags) != 0:
+        return ctypes.get_errno()
+    return 0
+
+
+def check_rename_open(m, src):
+    RENAME_NOREPLACE = 1
+    ok = True
+    a, b = os.path.join(m, 'a'), os.path.join(m, 'b')
+    for p, data in ((a, 'new'), (b, 'old')):
+        with open(p, 'w') as f:
+            f.write(data)
+    fd = os.open(b, os.O_RDONLY)
+    try:
+        err = renameat2(a, b, RENAME_NOREPLACE)
+        if err != 17:  # EEXIST
+            log('RENAME_NOREPLACE onto an open file: errno %d, want EEXIST' % err)
+            ok = False
+        if sorted(os.listdir(m)) != ['a', 'b'] or sorted(os.listdir(src)) != ['a', 'b']:
+            log('after the failed rename: mount %s, backing %s' % (os.listdir(m), os.listdir(src)))
+            ok = False
+        os.rename(a, b)
+        with open(b) as f:
+            if f.read() != 'new':
+                log('renamed file has the wrong data')
+                ok = False
+        if os.pread(fd, 16, 0) != b'old':
+            log('the replaced file lost its data under its open handle')
+            ok = False
+        if os.listdir(m) != ['b']:
+            log('mount lists %s after the rename' % os.listdir(m))
+            ok = False
+    finally:
+        os.close(fd)
+    end = time.monotonic() + 10
+    while time.monotonic() < end and os.listdir(src) != ['b']:
+        time.sleep(0.05)
+    if os.listdir(src) != ['b']:
+        log('backing directory has %s after the last close' % os.listdir(src))
+        ok = False
+    return ok
+
+
 def check_hello(mnt):
     names = sorted(os.listdir(mnt))
     with open(os.path.join(mnt, 'hello')) as f:
@@ -211,6 +260,8 @@ def run(kind, arg, mnt, src):
         return check_hello(mnt)
     if kind == 'many':
         return check_many(mnt + src, src, int(arg))
+    if kind == 'rename-open':
+        return check_rename_open(mnt + src, src)
     if kind == 'rename-race':
         return check_rename_race(mnt + src)
     if kind == 'hello-attrs':
