@@ -69,6 +69,12 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+#ifdef FUSE_CAP_DIRECT_IO_ALLOW_MMAP
+	/* shared mmap of files opened with --direct-io (the page cache is still coherent,
+	 * since all I/O goes through this one mount) */
+	if (fs->o.direct_io && (conn->capable & FUSE_CAP_DIRECT_IO_ALLOW_MMAP))
+		conn->want |= FUSE_CAP_DIRECT_IO_ALLOW_MMAP;
+#endif
 	if (fs->o.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	else
@@ -314,6 +320,29 @@ static void hp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		(void)fuse_reply_attr(req, &st, fs->o.attr_timeout);
 }
 
+/*
+ * With killpriv the kernel leaves clearing set-id bits on write and truncate to us; our calls
+ * run as root, which the source filesystem exempts, so for anyone else they are cleared here.
+ * @path (a /proc/self/fd path) is used when @fd is an O_PATH descriptor.
+ */
+static void hp_kill_setid(fuse_req_t req, int fd, const char *path)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct stat st;
+	mode_t m;
+
+	if (ctx == NULL || ctx->uid == 0 || (path ? stat(path, &st) : fstat(fd, &st)) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	m = st.st_mode & 07777;
+	if (st.st_mode & S_ISUID)
+		m &= ~(mode_t)S_ISUID;
+	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP))
+		m &= ~(mode_t)S_ISGID;
+	if (m != (st.st_mode & 07777))
+		(void)(path ? chmod(path, m) : fchmod(fd, m));
+}
+
 static int hp_setattr_fd(int fd, int ffd, struct stat *attr, int valid)
 {
 	char path[HP_PROC_PATH_MAX];
@@ -372,6 +401,13 @@ static void hp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	else
 		ret = hp_setattr_fd(fd, fi != NULL && S_ISREG(st.st_mode) ? hp_fh_fd(fi) : -1,
 				    attr, valid);
+	if (ret == 0 && fs->o.killpriv && (valid & FUSE_SET_ATTR_SIZE) &&
+	    (st.st_mode & (S_ISUID | S_ISGID))) {
+		char path[HP_PROC_PATH_MAX];
+
+		hp_proc_path(path, fd);
+		hp_kill_setid(req, -1, path);
+	}
 	if (ret == 0 && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
 	inode_fd_put(in);
@@ -707,6 +743,8 @@ static void hp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	st.st_mode = 0;
 	if (fs->o.killpriv && fstat(ffd, &st) < 0)
 		st.st_mode = 0;
+	if ((fi->flags & O_TRUNC) && (st.st_mode & (S_ISUID | S_ISGID)))
+		hp_kill_setid(req, ffd, NULL);
 	hp_setup_open(req, fs, in, ffd, st.st_mode, fi);
 	if (fuse_reply_open(req, fi) != 0) {
 		if (fi->fh & HP_FH_PASSTHROUGH)
@@ -841,27 +879,6 @@ static void hp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fuse_reply_data(req, &buf, 0);
 }
 
-/*
- * With killpriv the kernel leaves clearing set-id bits to us; our writes run as root, which
- * the source filesystem exempts, so a write by anyone else clears them here.
- */
-static void hp_kill_setid(fuse_req_t req, int fd)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat st;
-	mode_t m;
-
-	if (ctx == NULL || ctx->uid == 0 || fstat(fd, &st) < 0)
-		return;
-	m = st.st_mode & 07777;
-	if (st.st_mode & S_ISUID)
-		m &= ~(mode_t)S_ISUID;
-	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP))
-		m &= ~(mode_t)S_ISGID;
-	if (m != (st.st_mode & 07777))
-		(void)fchmod(fd, m);
-}
-
 static void hp_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
 			 struct fuse_file_info *fi)
 {
@@ -888,7 +905,7 @@ static void hp_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_
 		return;
 	}
 	if (fs->o.killpriv && (fi->fh & HP_FH_SETID))
-		hp_kill_setid(req, fd);
+		hp_kill_setid(req, fd, NULL);
 	(void)fuse_reply_write(req, (size_t)n);
 }
 
