@@ -14,8 +14,8 @@ ringfuse-stats dev line counting them), and the daemon's stderr must name the re
 import argparse
 import sys
 
-import harness
-import ringtest
+import ringtest  # first: it puts test/mount (harness) on sys.path
+import harness  # noqa: E402
 
 
 def main():

@@ -46,12 +46,12 @@ def main():
             m = ringtest.Mount(a.daemon, opts=["io_uring_q_depth=%d" % a.depth,
                                                 "workers=%d" % a.workers], source=False)
             with m:
+                for c in cmds:
+                    m.run(c)
                 threads = m.ring_threads()
                 if len(threads) != harness.possible_cpus():
                     problems.append("expected %d fuse-ring-* threads, found %s"
                                     % (harness.possible_cpus(), threads))
-                for c in cmds:
-                    m.run(c)
         except harness.HarnessError as e:
             problems.append(str(e))
     if m is not None:

@@ -14,8 +14,8 @@ time, and the filesystem must work normally afterwards (CMD... MNT SRC is run th
 import argparse
 import sys
 
-import harness
-import ringtest
+import ringtest  # first: it puts test/mount (harness) on sys.path
+import harness  # noqa: E402
 
 CHILD = r"""
 import errno, os, sys

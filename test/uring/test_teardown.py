@@ -23,10 +23,19 @@ import subprocess
 import sys
 import time
 
-import harness
-import ringtest
+import ringtest  # first: it puts test/mount (harness) on sys.path
+import harness  # noqa: E402
 
 EXIT_BOUND = 20.0
+CONNECTIONS = "/sys/fs/fuse/connections"
+
+
+def ensure_fusectl():
+    """Mount the fuse control filesystem if nobody did; returns True if we mounted it."""
+    if harness.is_mounted(CONNECTIONS):
+        return False
+    subprocess.run(["mount", "-t", "fusectl", "fusectl", CONNECTIONS], check=True)
+    return True
 
 
 def start_load(mnt, seconds):
@@ -75,8 +84,11 @@ def one_round(a, rnd):
     load = []
     try:
         with m:
-            if len(m.ring_threads()) != harness.possible_cpus():
-                problems.append("ring threads: %s" % m.ring_threads())
+            # The mount shows before the daemon has answered INIT and started its queues.
+            if not ringtest.wait_until(
+                    lambda: len(m.ring_threads()) == harness.possible_cpus(), 10):
+                problems.append("expected %d fuse-ring-* threads, found %s"
+                                % (harness.possible_cpus(), m.ring_threads()))
             seconds = 4
             load = start_load(m.mnt, seconds)
             time.sleep(1.5)
@@ -89,7 +101,7 @@ def one_round(a, rnd):
                                     "last user left" % EXIT_BOUND)
             elif a.mode == "abort":
                 conn = os.minor(os.stat(m.mnt).st_dev)
-                with open("/sys/fs/fuse/connections/%d/abort" % conn, "w") as f:
+                with open(os.path.join(CONNECTIONS, str(conn), "abort"), "w") as f:
                     f.write("1")
                 if not m.wait_exit(EXIT_BOUND):
                     problems.append("daemon still running %.0f s after abort" % EXIT_BOUND)
@@ -146,6 +158,7 @@ def main():
     dmesg.start()
     problems = []
     mounts = []
+    mounted_ctl = ensure_fusectl() if a.mode == "abort" else False
     with harness.UringParam("Y"):
         for rnd in range(1, a.repeat + 1):
             more, m = one_round(a, rnd)
@@ -155,6 +168,8 @@ def main():
             problems += more
             if more:
                 break
+    if mounted_ctl:
+        subprocess.run(["umount", CONNECTIONS], check=False)
     if not problems:
         for m in mounts:
             m.print_stats()
