@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -127,7 +128,8 @@ static char **mount_helper_env(char *commfd_var)
  * O_CLOEXEC, so no concurrently spawned program inherits it) is made inheritable in the child
  * alone by dup2 onto itself, which POSIX defines as clearing FD_CLOEXEC.
  */
-static int mount_spawn_helper(const char *path, char *const argv[], int commfd, pid_t *pid)
+static int mount_spawn_helper(const char *path, char *const argv[], int commfd, int out_fd,
+			      int err_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -144,11 +146,16 @@ static int mount_spawn_helper(const char *path, char *const argv[], int commfd, 
 	err = posix_spawn_file_actions_init(&fa);
 	if (err)
 		goto out_env;
-	if (commfd >= 0) {
+	if (commfd >= 0)
 		err = posix_spawn_file_actions_adddup2(&fa, commfd, commfd);
-		if (err)
-			goto out_fa;
-	}
+	if (!err && out_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, out_fd, STDIN_FILENO);
+	if (!err && out_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	if (!err && err_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+	if (err)
+		goto out_fa;
 	err = posix_spawnattr_init(&attr);
 	if (err)
 		goto out_fa;
@@ -249,15 +256,140 @@ static void mount_helper_hint(void)
 		 (unsigned int)getuid());
 }
 
+/*
+ * An auto_unmount helper outlives the mount call, so it must not hold the daemon's stdio:
+ * a shell waiting for a daemonized file system's output (`x=$(myfs -o auto_unmount mnt)`)
+ * would wait until the unmount. Its stdin and stdout go to /dev/null and its stderr to a
+ * memfd, which is relayed to our log once the mount has succeeded or failed; anything it
+ * writes later lands in the memfd, never in a pipe whose reader has gone (SIGPIPE).
+ */
+struct mount_stdio {
+	int null_fd;
+	int err_fd;
+};
+
+static int mount_stdio_open(struct mount_stdio *io)
+{
+	io->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (io->null_fd < 0)
+		return -errno;
+	io->err_fd = memfd_create("fusermount3-stderr", MFD_CLOEXEC);
+	if (io->err_fd < 0) {
+		int err = -errno;
+
+		(void)close(io->null_fd);
+		io->null_fd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void mount_stdio_close(struct mount_stdio *io)
+{
+	char buf[2048];
+	ssize_t n;
+
+	if (io->err_fd >= 0) {
+		n = pread(io->err_fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			fuse_log(FUSE_LOG_ERR, "%s%s", buf, buf[n - 1] == '\n' ? "" : "\n");
+		}
+		(void)close(io->err_fd);
+	}
+	if (io->null_fd >= 0)
+		(void)close(io->null_fd);
+	io->null_fd = -1;
+	io->err_fd = -1;
+}
+
+/* Logs why fusermount3 gave no fd back. */
+static void mount_helper_failed(const char *mnt, int fd, int waited, int status,
+				const struct mount_attempt *direct)
+{
+	if (fd == -EIO && waited == 0 && WIFEXITED(status))
+		fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s (exit status %d)\n",
+			 FUSERMOUNT_PROG, mnt, WEXITSTATUS(status));
+	else if (fd == -EIO)
+		fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s; its own message is above\n",
+			 FUSERMOUNT_PROG, mnt);
+	else
+		fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s: %s\n", FUSERMOUNT_PROG, mnt,
+			 strerror(-fd));
+	if (direct && direct->what)
+		fuse_log(FUSE_LOG_ERR, "fuse: (tried first: %s: %s)\n", direct->what,
+			 strerror(direct->err));
+	mount_helper_hint();
+}
+
+/* Runs fusermount3 to mount and receives the fd; see mount_via_helper. */
+static int mount_helper_run(const char *helper, char *const argv[], const char *mnt,
+			    struct fuse__mount_opts *mo, struct mount_stdio *io,
+			    const struct mount_attempt *direct)
+{
+	int sv[2] = { -1, -1 };
+	int status = 0, waited = -1, fd, err;
+	pid_t pid = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		fuse_log(FUSE_LOG_ERR, "fuse: socketpair for %s: %s\n", FUSERMOUNT_PROG,
+			 strerror(errno));
+		return err;
+	}
+	err = mount_spawn_helper(helper, argv, sv[1], io ? io->null_fd : -1,
+				 io ? io->err_fd : -1, &pid);
+	if (err < 0) {
+		fuse_log(FUSE_LOG_ERR, "fuse: cannot run %s: %s\n", helper, strerror(-err));
+		goto out_sock;
+	}
+	/* Only the helper may hold its end now: EOF on ours must mean it has finished. */
+	(void)close(sv[1]);
+	sv[1] = -1;
+
+	fd = mount_recv_fd(sv[0]);
+	if (fd < 0 || !mo->auto_unmount) {
+		/* A failed helper exits right away; a successful one once it has sent the fd. */
+		waited = mount_wait_child(pid, MOUNT_HELPER_UNMOUNT_MS, &status);
+		if (waited == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && fd >= 0) {
+			(void)close(fd);
+			fd = -EIO;
+		}
+	}
+	if (fd < 0) {
+		err = fd;
+		goto out_sock;
+	}
+	mo->mounted_helper = 1;
+	if (mo->auto_unmount) {
+		/* The helper lives on; our end of the socket is its lifeline. */
+		mo->commfd = sv[0];
+		mo->helper_pid = pid;
+		return fd;
+	}
+	(void)close(sv[0]);
+	return fd;
+
+out_sock:
+	if (sv[1] >= 0)
+		(void)close(sv[1]);
+	(void)close(sv[0]);
+	/* The helper's own message goes first: it says why. */
+	if (io)
+		mount_stdio_close(io);
+	if (pid > 0)
+		mount_helper_failed(mnt, err, waited, status, direct);
+	return err;
+}
+
 static int mount_via_helper(const char *mnt, struct fuse__mount_opts *mo,
 			    const struct mount_attempt *direct)
 {
+	struct mount_stdio io = { -1, -1 };
 	char helper[PATH_MAX];
 	char opts[MOUNT_DATA_MAX];
 	char *argv[7];
-	int sv[2] = { -1, -1 };
-	int argc = 0, status = 0, waited = -1, fd, err;
-	pid_t pid = 0;
+	int argc = 0, fd, err;
 
 	err = mount_find_helper(helper, sizeof(helper));
 	if (err < 0) {
@@ -281,12 +413,13 @@ static int mount_via_helper(const char *mnt, struct fuse__mount_opts *mo,
 		fuse_log(FUSE_LOG_WARNING,
 			 "fuse: %s does not take strictatime, nodiratime or lazytime; "
 			 "mounting without them\n", FUSERMOUNT_PROG);
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		err = -errno;
-		fuse_log(FUSE_LOG_ERR, "fuse: socketpair for %s: %s\n", FUSERMOUNT_PROG,
-			 strerror(errno));
-		return err;
+	if (mo->auto_unmount) {
+		err = mount_stdio_open(&io);
+		if (err < 0) {
+			fuse_log(FUSE_LOG_ERR, "fuse: cannot set up %s's output: %s\n",
+				 FUSERMOUNT_PROG, strerror(-err));
+			return err;
+		}
 	}
 	argv[argc++] = (char *)FUSERMOUNT_PROG;
 	if (opts[0]) {
@@ -297,57 +430,9 @@ static int mount_via_helper(const char *mnt, struct fuse__mount_opts *mo,
 	argv[argc++] = (char *)mnt;
 	argv[argc] = NULL;
 
-	err = mount_spawn_helper(helper, argv, sv[1], &pid);
-	if (err < 0) {
-		fuse_log(FUSE_LOG_ERR, "fuse: cannot run %s: %s\n", helper, strerror(-err));
-		goto out_sock;
-	}
-	/* Only the helper may hold its end now: EOF on ours must mean it has finished. */
-	(void)close(sv[1]);
-	sv[1] = -1;
-
-	fd = mount_recv_fd(sv[0]);
-	if (fd < 0 || !mo->auto_unmount) {
-		/* A failed helper exits right away; a successful one once it has sent the fd. */
-		waited = mount_wait_child(pid, MOUNT_HELPER_UNMOUNT_MS, &status);
-		if (waited == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && fd >= 0) {
-			(void)close(fd);
-			fd = -EIO;
-		}
-	}
-	if (fd < 0) {
-		if (fd == -EIO && waited == 0 && WIFEXITED(status))
-			fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s (exit status %d)\n",
-				 FUSERMOUNT_PROG, mnt, WEXITSTATUS(status));
-		else if (fd == -EIO)
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: %s could not mount %s; its own message is above\n",
-				 FUSERMOUNT_PROG, mnt);
-		else
-			fuse_log(FUSE_LOG_ERR, "fuse: %s could not mount %s: %s\n",
-				 FUSERMOUNT_PROG, mnt, strerror(-fd));
-		if (direct && direct->what)
-			fuse_log(FUSE_LOG_ERR, "fuse: (tried first: %s: %s)\n", direct->what,
-				 strerror(direct->err));
-		mount_helper_hint();
-		err = fd;
-		goto out_sock;
-	}
-	mo->mounted_helper = 1;
-	if (mo->auto_unmount) {
-		/* The helper lives on; our end of the socket is its lifeline. */
-		mo->commfd = sv[0];
-		mo->helper_pid = pid;
-		return fd;
-	}
-	(void)close(sv[0]);
+	fd = mount_helper_run(helper, argv, mnt, mo, mo->auto_unmount ? &io : NULL, direct);
+	mount_stdio_close(&io);
 	return fd;
-
-out_sock:
-	if (sv[1] >= 0)
-		(void)close(sv[1]);
-	(void)close(sv[0]);
-	return err;
 }
 
 /*
@@ -509,7 +594,7 @@ static int mount_helper_unmount(const char *mnt)
 			 FUSERMOUNT_PROG);
 		return err;
 	}
-	err = mount_spawn_helper(helper, argv, -1, &pid);
+	err = mount_spawn_helper(helper, argv, -1, -1, -1, &pid);
 	if (err < 0) {
 		fuse_log(FUSE_LOG_ERR, "fuse: cannot run %s: %s\n", helper, strerror(-err));
 		return err;

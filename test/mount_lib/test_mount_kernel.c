@@ -11,9 +11,11 @@
  *                      still ours: unmount removes it.
  *   helper             an unprivileged user (uid 65534) mounts through fusermount3.
  *   auto_unmount       root, via fusermount3: explicit unmount, then SIGKILL of the daemon
- *                      makes the mount disappear.
+ *                      makes the mount disappear; the long-lived fusermount3 does not
+ *                      hold the daemon's stdout.
  *   auto_unmount_user  the same as uid 65534 (allow_root: fusermount3 3.14 cannot check a
- *                      mount root cannot enter, libfuse issue #586).
+ *                      mount root cannot enter, libfuse issue #586), and fusermount3's
+ *                      reason for a refusal reaches the log.
  * Needs root (exit 77 otherwise). The unprivileged modes run in a private mount namespace
  * where /dev/fuse is a 0666 node and /etc/fuse.conf allows allow_root, so the machine's
  * own settings are not touched. Every wait is bounded; mounts are removed on failure.
@@ -42,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuse_log.h"
 #include "fuse_opt.h"
 #include "mount_i.h"
 
@@ -641,6 +644,7 @@ static int test_helper(void)
  * killed; the mount must then go away without anyone unmounting it.
  */
 static int ready_pipe[2];
+static int out_pipe[2];
 static const char *daemon_opts;
 
 static int auto_daemon(void)
@@ -667,6 +671,9 @@ static int auto_daemon(void)
 		fail("stat %s: %s", mnt, strerror(errno));
 		return -1;
 	}
+	/* Detach from stdout the way a daemon does: the parent must then see EOF. */
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		return -1;
 	if (write(ready_pipe[1], "r", 1) != 1)
 		return -1;
 	for (;;)
@@ -714,7 +721,7 @@ static int auto_killed(int as_user)
 	char c;
 	pid_t pid;
 
-	if (pipe2(ready_pipe, O_CLOEXEC) < 0) {
+	if (pipe2(ready_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0) {
 		fail("pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -727,6 +734,11 @@ static int auto_killed(int as_user)
 	if (pid == 0) {
 		alarm(60);
 		(void)close(ready_pipe[0]);
+		(void)close(out_pipe[0]);
+		/* The daemon's stdout is a pipe, as in `x=$(myfs -o auto_unmount mnt)`. */
+		if (dup2(out_pipe[1], STDOUT_FILENO) < 0)
+			_exit(1);
+		(void)close(out_pipe[1]);
 		if (as_user && drop_to_user() < 0)
 			_exit(1);
 		(void)auto_daemon();
@@ -734,6 +746,7 @@ static int auto_killed(int as_user)
 		_exit(1);
 	}
 	(void)close(ready_pipe[1]);
+	(void)close(out_pipe[1]);
 	for (;;) {
 		struct pollfd p = { .fd = ready_pipe[0], .events = POLLIN };
 		int r = poll(&p, 1, WAIT_MS);
@@ -749,11 +762,27 @@ static int auto_killed(int as_user)
 		fail("%s not mounted while the daemon runs", mnt);
 		goto out_kill;
 	}
+	/* The daemon let go of its stdout: nobody else (fusermount3) may still hold it. */
+	for (;;) {
+		struct pollfd p = { .fd = out_pipe[0], .events = POLLIN };
+		char buf[256];
+		int r = poll(&p, 1, WAIT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 1 && read(out_pipe[0], buf, sizeof(buf)) == 0)
+			break;
+		if (r == 1)
+			continue;
+		fail("the daemon's stdout is still held open after it let go of it");
+		goto out_kill;
+	}
 	ret = 0;
 out_kill:
 	(void)kill(pid, SIGKILL);
 	(void)waitpid(pid, &status, 0);
 	(void)close(ready_pipe[0]);
+	(void)close(out_pipe[0]);
 	if (ret == 0) {
 		if (wait_mount_gone(mnt, WAIT_MS) < 0) {
 			fail("%s still mounted %d ms after the daemon was killed", mnt, WAIT_MS);
@@ -774,8 +803,46 @@ static int test_auto_unmount(void)
 	return auto_killed(0);
 }
 
+static char captured[4096];
+
+static void capture_log(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	size_t len = strlen(captured);
+
+	(void)level;
+	(void)vsnprintf(captured + len, sizeof(captured) - len, fmt, ap);
+}
+
+/*
+ * fusermount3's own reason must reach the log even though its stderr is not ours (a memfd
+ * under auto_unmount): blkdev is refused to users.
+ */
+static int auto_refused_user(void)
+{
+	struct fuse__mount_opts *mo = parse_opts("auto_unmount,blkdev,fsname=/dev/null");
+	int fd, ret = 0;
+
+	if (!mo)
+		return -1;
+	fuse_set_log_func(capture_log);
+	fd = fuse__kernel_mount(mnt, mo);
+	fuse_set_log_func(NULL);
+	if (fd >= 0) {
+		fail("blkdev mounted for an unprivileged user");
+		fuse__kernel_unmount(mnt, fd, mo);
+		ret = -1;
+	} else if (!strstr(captured, "blkdev is privileged")) {
+		fail("fusermount3's reason is not in the log: %s", captured);
+		ret = -1;
+	}
+	fuse__mount_opts_free(mo);
+	return ret;
+}
+
 static int auto_explicit_user(void)
 {
+	if (auto_refused_user() < 0)
+		return -1;
 	return auto_explicit();
 }
 
