@@ -291,10 +291,13 @@ static void uring_ent_done(struct uring_ent *ent)
 	if (q->accepting) {
 		atomic_store(&ent->state, URING_ENT_PENDING);
 		ent->pending_next = q->pending;
+		/* Only the first reply of a batch rings: the queue thread takes the whole list. */
+		if (!q->pending) {
+			/* Under the lock: once the queue thread is gone, stop closes the eventfd. */
+			n = write(q->efd, &one, sizeof(one));
+			(void)n; /* EAGAIN only when the counter is full: still readable */
+		}
 		q->pending = ent;
-		/* Under the lock: once the queue thread is gone, stop closes the eventfd. */
-		n = write(q->efd, &one, sizeof(one));
-		(void)n; /* EAGAIN only when the counter is full, which still reads as readable */
 	} else {
 		/* The queue thread has left: the kernel ends this request at teardown. */
 		atomic_store(&ent->state, URING_ENT_IDLE);
