@@ -15,6 +15,8 @@ mirror /, so the backing directory SRC appears at MNT/SRC.
                      tree and removed through the mount: the node table at scale
   rename-open        rename over an open file: its handle keeps the old data, RENAME_NOREPLACE
                      onto it fails with EEXIST, and nothing is left behind after close
+  testfs             hl_testfs.c's files: ioctl, poll wake-up, GETLK from the library's lock
+                     record, an interrupted read, fuse_get_context, a streamed directory
   rename-race        fstat() of an open file never fails while another thread keeps renaming
                      its grandparent directory (a stale path would make it ENOENT)
 Exit 0 pass, 1 fail."""
@@ -193,6 +195,123 @@ def check_rename_open(m, src):
     return ok
 
 
+def check_testfs(m):
+    import fcntl
+    import select
+    import signal
+    import struct
+    import threading
+
+    ok = True
+    HLT_GET = (2 << 30) | (4 << 16) | (ord('H') << 8) | 1
+    HLT_SET = (1 << 30) | (4 << 16) | (ord('H') << 8) | 2
+    HLT_WAIT = (ord('H') << 8) | 3
+
+    # ioctl: a value in, the same value out
+    fd = os.open(os.path.join(m, 'ioctl'), os.O_RDWR)
+    try:
+        fcntl.ioctl(fd, HLT_SET, struct.pack('I', 0xC0FFEE))
+        got = struct.unpack('I', fcntl.ioctl(fd, HLT_GET, struct.pack('I', 0)))[0]
+        if got != 0xC0FFEE:
+            log('ioctl: got %#x' % got)
+            ok = False
+    finally:
+        os.close(fd)
+
+    # poll: not ready, then woken by the filesystem's fuse_notify_poll
+    fd = os.open(os.path.join(m, 'poll'), os.O_RDWR)
+    try:
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        if p.poll(0):
+            log('poll: ready before anything happened')
+            ok = False
+        t = threading.Timer(0.3, lambda: fcntl.ioctl(os.open(os.path.join(m, 'poll'), os.O_RDWR),
+                                                     HLT_SET, struct.pack('I', 1)))
+        t.start()
+        t0 = time.monotonic()
+        ev = p.poll(10000)
+        t.join()
+        if not ev or not (ev[0][1] & select.POLLIN):
+            log('poll: no POLLIN after the notification (%s after %.1f s)'
+                % (ev, time.monotonic() - t0))
+            ok = False
+        elif os.pread(fd, 16, 0) != b'ready\n':
+            log('poll: ready but no data')
+            ok = False
+    finally:
+        os.close(fd)
+
+    # locks: the filesystem grants all; GETLK from another process must still see ours
+    path = os.path.join(m, 'data')
+    with open(path, 'w') as f:
+        f.write('x' * 100)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX, 10, 20)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            fd2 = os.open(path, os.O_RDWR)
+            res = fcntl.fcntl(fd2, fcntl.F_GETLK,
+                              struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, 0, 0, 0))
+            os.write(w, res)
+            os._exit(0)
+        os.close(w)
+        res = os.read(r, 64)
+        os.close(r)
+        os.waitpid(pid, 0)
+        ltype, _, start, length, lpid = struct.unpack('hhqqi4x', res)
+        if (ltype, start, length, lpid) != (fcntl.F_WRLCK, 20, 10, os.getpid()):
+            log('GETLK from another process: type %d start %d len %d pid %d (want %d 20 10 %d)'
+                % (ltype, start, length, lpid, fcntl.F_WRLCK, os.getpid()))
+            ok = False
+    finally:
+        os.close(fd)
+
+    # an interrupted request: the filesystem sees fuse_interrupted() and gives up
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        signal.signal(signal.SIGUSR2, lambda *a: None)
+        signal.siginterrupt(signal.SIGUSR2, True)
+        os.write(w, b'.')
+        fd = os.open(os.path.join(m, 'slow'), os.O_RDONLY)
+        t0 = time.monotonic()
+        try:
+            fcntl.ioctl(fd, HLT_WAIT)
+            res = 'ioctl returned'
+        except OSError as e:
+            res = 'errno %d' % e.errno
+        os.write(w, ('%s %.2f' % (res, time.monotonic() - t0)).encode())
+        os._exit(0)
+    os.close(w)
+    os.read(r, 1)
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGUSR2)
+    res = os.read(r, 64).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    what, secs = res.rsplit(' ', 1)
+    if what != 'errno 4' or float(secs) > 10:
+        log('interrupted ioctl: %s after %s s (want EINTR well before 20 s)' % (what, secs))
+        ok = False
+
+    # fuse_get_context: whoami's attributes are the caller's
+    st = os.stat(os.path.join(m, 'whoami'))
+    if (st.st_size, st.st_uid, st.st_gid) != (os.getpid(), os.getuid(), os.getgid()):
+        log('whoami: size %d uid %d gid %d' % (st.st_size, st.st_uid, st.st_gid))
+        ok = False
+
+    # a streamed directory, read back complete and in order
+    names = sorted(os.listdir(os.path.join(m, 'dirN')))
+    if names != ['e%03d' % i for i in range(100)]:
+        log('dirN lists %d entries: %s...' % (len(names), names[:3]))
+        ok = False
+    return ok
+
+
 def check_hello(mnt):
     names = sorted(os.listdir(mnt))
     with open(os.path.join(mnt, 'hello')) as f:
@@ -262,6 +381,8 @@ def run(kind, arg, mnt, src):
         return check_many(mnt + src, src, int(arg))
     if kind == 'rename-open':
         return check_rename_open(mnt + src, src)
+    if kind == 'testfs':
+        return check_testfs(mnt)
     if kind == 'rename-race':
         return check_rename_race(mnt + src)
     if kind == 'hello-attrs':
