@@ -209,7 +209,8 @@ static int mount_opt_proc(void *data, const char *arg, int key, struct fuse_args
 	case KEY_NONEMPTY:
 		/* Mounting over a non-empty directory is always allowed by FUSE 3 kernels. */
 		fuse_log(FUSE_LOG_INFO,
-			 "fuse: note: option nonempty is ignored (FUSE 3 mounts on non-empty directories)\n");
+			 "fuse: note: option nonempty is ignored (FUSE 3 mounts on non-empty "
+			 "directories)\n");
 		return 0;
 	case KEY_FSNAME:
 		value = mount_opt_value(arg);

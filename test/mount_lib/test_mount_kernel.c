@@ -9,6 +9,8 @@
  *                      the fd open.
  *   aborted            a connection aborted through fusectl leaves a dead mount that is
  *                      still ours: unmount removes it.
+ *   denied             /dev/fuse 0600 (this machine's setting): an unprivileged mount
+ *                      fails, and the log says what was tried and why.
  *   helper             an unprivileged user (uid 65534) mounts through fusermount3.
  *   auto_unmount       root, via fusermount3: explicit unmount, then SIGKILL of the daemon
  *                      makes the mount disappear; the long-lived fusermount3 does not
@@ -64,6 +66,17 @@ static void fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* fuse_log output of the library, for checks on what it told the user. */
+static char captured[4096];
+
+static void capture_log(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	size_t len = strlen(captured);
+
+	(void)level;
+	(void)vsnprintf(captured + len, sizeof(captured) - len, fmt, ap);
 }
 
 static void sleep_ms(int ms)
@@ -576,6 +589,35 @@ static int private_namespace(void)
 	return 0;
 }
 
+/*
+ * The state this machine ships with: /dev/fuse 0600 root. fusermount3 then fails too, and
+ * the log must say what was tried and why it failed.
+ */
+static int denied_user(void)
+{
+	struct fuse__mount_opts *mo = parse_opts("fsname=rftest-denied");
+	int fd, ret = 0;
+
+	if (!mo)
+		return -1;
+	fuse_set_log_func(capture_log);
+	fd = fuse__kernel_mount(mnt, mo);
+	fuse_set_log_func(NULL);
+	if (fd >= 0) {
+		fail("mounted without access to /dev/fuse");
+		fuse__kernel_unmount(mnt, fd, mo);
+		ret = -1;
+	} else if (!strstr(captured, "tried first: opening /dev/fuse: Permission denied") ||
+		   !strstr(captured, "mode 0600") || !strstr(captured, "fusermount3")) {
+		fail("the log does not explain the failure:\n%s", captured);
+		ret = -1;
+	} else {
+		printf("ok: the user is told:\n%s", captured);
+	}
+	fuse__mount_opts_free(mo);
+	return ret;
+}
+
 static int drop_to_user(void)
 {
 	if (setgroups(0, NULL) < 0 || setgid(USER_ID) < 0 || setuid(USER_ID) < 0) {
@@ -630,6 +672,25 @@ static int user_cycle(void)
 	/* The comma in fsname must survive fusermount3's option syntax (escaped as "\\,"). */
 	return mount_cycle("fsname=rftest\\,user,subtype=rfuser,noatime,x-ringfuse.note",
 			   "fuse.rfuser", "rftest,user", super, flags, 1);
+}
+
+static int in_child(int (*fn)(void), int as_user);
+
+static int test_denied(void)
+{
+	char node[96];
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fail("private mount namespace: %s", strerror(errno));
+		return -1;
+	}
+	(void)snprintf(node, sizeof(node), "%s/fuse", tmpdir);
+	if (mknod(node, S_IFCHR | 0600, makedev(10, 229)) < 0 || chmod(node, 0600) < 0 ||
+	    mount(node, "/dev/fuse", NULL, MS_BIND, NULL) < 0) {
+		fail("a 0600 /dev/fuse: %s", strerror(errno));
+		return -1;
+	}
+	return in_child(denied_user, 1);
 }
 
 static int test_helper(void)
@@ -803,16 +864,6 @@ static int test_auto_unmount(void)
 	return auto_killed(0);
 }
 
-static char captured[4096];
-
-static void capture_log(enum fuse_log_level level, const char *fmt, va_list ap)
-{
-	size_t len = strlen(captured);
-
-	(void)level;
-	(void)vsnprintf(captured + len, sizeof(captured) - len, fmt, ap);
-}
-
 /*
  * fusermount3's own reason must reach the log even though its stderr is not ours (a memfd
  * under auto_unmount): blkdev is refused to users.
@@ -899,6 +950,7 @@ int main(int argc, char **argv)
 		{ "fd_passing", test_fd_passing, 0 },
 		{ "gone", test_gone, 0 },
 		{ "aborted", test_aborted, 0 },
+		{ "denied", test_denied, 1 },
 		{ "helper", test_helper, 1 },
 		{ "auto_unmount", test_auto_unmount, 0 },
 		{ "auto_unmount_user", test_auto_unmount_user, 1 },
