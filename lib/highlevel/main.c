@@ -314,6 +314,8 @@ FUSE_EXPORT int fuse_main_real(int argc, char *argv[], const struct fuse_operati
 		return 1;
 	if (opts.show_version) {
 		printf("FUSE library version %s\n", fuse_pkgversion());
+		/* fuse_lowlevel_version may run fusermount3 -V, which writes to the same stdout */
+		(void)fflush(stdout);
 		fuse_lowlevel_version();
 		res = 0;
 		goto out_args;
