@@ -702,9 +702,11 @@ static int uring_ring_init(struct uring_queue *q)
 
 	for (i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
 		memset(&p, 0, sizeof(p));
-		p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE | probe[i];
 		/* Each entry and doorbell has at most one operation in flight, so a CQ twice the
-		 * SQ cannot overflow. */
+		 * SQ cannot overflow. Depths beyond the kernel's ring limits are clamped: the SQ
+		 * then fills before a batch ends and uring_get_sqe flushes it, and a CQ overflow is
+		 * held back by the kernel (IORING_FEAT_NODROP), not lost. */
+		p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | probe[i];
 		p.cq_entries = 2 * sq;
 		ret = io_uring_queue_init_params(sq, &q->uring, &p);
 		if (ret != -EINVAL)
