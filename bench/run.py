@@ -287,7 +287,8 @@ def bench_backing(kind, work, out, bins, opts, configs, results, status):
             if not os.access(binary, os.X_OK):
                 status[(kind, name)] = f"binary missing: {binary}"
                 continue
-            d = Daemon(name, [binary] + args, src, mnt,
+            # --stats: the daemon prints its counters (GETXATTRs received, ring reads) at exit
+            d = Daemon(name, [binary, "--stats"] + args, src, mnt,
                        os.path.join(out, "logs", f"{kind}-{name}.log"), ring)
             daemons[name] = d
             if d.start():
@@ -341,6 +342,8 @@ def bench_backing(kind, work, out, bins, opts, configs, results, status):
             if d.failed and not status.get((kind, name)):
                 status[(kind, name)] = d.failed
             status[(kind, name, "hwm")] = d.hwm
+            status[(kind, name, "stats")] = [l.strip() for l in d.log_text().splitlines()
+                                             if "-stats:" in l]
         teardown_backing(kind, root)
         shutil.rmtree(mnt_root, ignore_errors=True)
 
@@ -415,6 +418,9 @@ def table(summary, status, configs, backings):
             hwm = status.get((kind, name, "hwm"))
             lines.append(f"  {name:11s} {label}" + (f"  FAILED: {st}" if st else "") +
                          (f"  (peak RSS {hwm} KiB)" if hwm else ""))
+            for l in status.get((kind, name, "stats")) or []:
+                if l.startswith("passthrough_hp-stats:"):
+                    lines.append(f"  {'':11s} {l}")
         lines.append("")
         lines.append("median (min-max)".ljust(28) + "".join(f"{n:>22s}" for n in names))
         for case in cases:
@@ -590,7 +596,9 @@ def main():
         "status": [{"backing": k[0], "config": k[1], "failed": v}
                    for k, v in status.items() if len(k) == 2],
         "peak_rss_kib": [{"backing": k[0], "config": k[1], "vmhwm_kib": v}
-                         for k, v in status.items() if len(k) == 3],
+                         for k, v in status.items() if len(k) == 3 and k[2] == "hwm"],
+        "daemon_stats": [{"backing": k[0], "config": k[1], "lines": v}
+                         for k, v in status.items() if len(k) == 3 and k[2] == "stats"],
         "summary": [dict(backing=k[0], case=k[1], config=k[2], **v)
                     for k, v in summary.items()],
         "results": results,
