@@ -470,7 +470,9 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (err)
 		goto out;
 	if (!f->conf.hard_remove && fuse__nt_is_open(&f->nt, parent, name)) {
-		err = fuse__hide_node(f, path, parent, name);
+		char hidden[HL_HIDDEN_NAME_MAX];
+
+		err = fuse__hide_node(f, path, parent, name, hidden, sizeof(hidden));
 	} else {
 		err = fuse_fs_unlink(f->fs, path);
 		if (!err)
@@ -502,7 +504,9 @@ static void ll_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname,
 		      fuse_ino_t newdir, const char *newname, unsigned int flags)
 {
 	struct fuse *f = fuse__req_fuse(req);
+	char hidden[HL_HIDDEN_NAME_MAX];
 	char *oldpath, *newpath;
+	bool hid = false;
 	int err;
 
 	err = fuse__get_path2(f, olddir, oldname, newdir, newname, &oldpath, &newpath, true);
@@ -513,10 +517,15 @@ static void ll_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname,
 	 * RENAME_NOREPLACE: there the target must stay and make the rename fail.
 	 */
 	if (!f->conf.hard_remove && !(flags & (RENAME_EXCHANGE | RENAME_NOREPLACE)) &&
-	    fuse__nt_is_open(&f->nt, newdir, newname))
-		err = fuse__hide_node(f, newpath, newdir, newname);
-	if (!err)
+	    fuse__nt_is_open(&f->nt, newdir, newname)) {
+		err = fuse__hide_node(f, newpath, newdir, newname, hidden, sizeof(hidden));
+		hid = err == 0;
+	}
+	if (!err) {
 		err = fuse_fs_rename(f->fs, oldpath, newpath, flags);
+		if (err && hid)
+			fuse__unhide_node(f, newpath, newdir, newname, hidden);
+	}
 	if (!err) {
 		if (flags & RENAME_EXCHANGE)
 			err = fuse__nt_exchange(&f->nt, olddir, oldname, newdir, newname);

@@ -188,7 +188,11 @@ void fuse__put_path_nullok(struct fuse *f, char *path);
 int fuse__get_path2_nullok(struct fuse *f, uint64_t n1, uint64_t n2, char **path1,
 			   char **path2);
 void fuse__put_path2_nullok(struct fuse *f, char *path1, char *path2);
-int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const char *name);
+#define HL_HIDDEN_NAME_MAX 64
+int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const char *name,
+		    char *hidden, size_t hidden_len);
+void fuse__unhide_node(struct fuse *f, const char *path, uint64_t dir, const char *name,
+		       const char *hidden);
 
 /* fs_ops.c */
 void fuse__free_bufvec(struct fuse_bufvec *bv);

@@ -469,8 +469,8 @@ int fuse__nt_rename(struct hl_nodetab *nt, uint64_t olddir, const char *oldname,
 	/* take the new parent's reference before the old one's can free anything */
 	oldparent = name_remove(nt, n);
 	name_insert(nt, n, np, nm);
-	if (hide)
-		n->hidden = true;
+	/* a hidden file the user renames to a name of its own is no longer ours to delete */
+	n->hidden = hide;
 	if (oldparent) {
 		oldparent->refctr--;
 		node_put(nt, oldparent);

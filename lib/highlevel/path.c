@@ -11,6 +11,7 @@
 #include "highlevel_i.h"
 
 #include <errno.h>
+#include <stdio.h>	/* RENAME_NOREPLACE */
 #include <stdlib.h>
 
 static void tree_lock(struct fuse *f, bool wr)
@@ -154,16 +155,16 @@ void fuse__put_path2_nullok(struct fuse *f, char *path1, char *path2)
  * removing it, so handles keep working; the last release unlinks it. Called with the tree
  * lock held exclusive.
  */
-int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const char *name)
+int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const char *name,
+		     char *hidden, size_t hidden_len)
 {
-	char hidden[64];
 	char *newpath = NULL;
 	int err, tries;
 
 	for (tries = 0; tries < 10; tries++) {
 		struct stat st;
 
-		err = fuse__nt_hidden_name(&f->nt, dir, name, hidden, sizeof(hidden));
+		err = fuse__nt_hidden_name(&f->nt, dir, name, hidden, hidden_len);
 		if (err)
 			return err;
 		err = fuse__nt_path(&f->nt, dir, hidden, &newpath);
@@ -185,4 +186,17 @@ int fuse__hide_node(struct fuse *f, const char *oldpath, uint64_t dir, const cha
 		err = fuse__nt_rename(&f->nt, dir, name, dir, hidden, true);
 	free(newpath);
 	return err;
+}
+
+/* A rename that hid its target failed: give the target its name back. */
+void fuse__unhide_node(struct fuse *f, const char *path, uint64_t dir, const char *name,
+		       const char *hidden)
+{
+	char *hiddenpath = NULL;
+
+	if (fuse__nt_path(&f->nt, dir, hidden, &hiddenpath) != 0)
+		return;
+	if (fuse_fs_rename(f->fs, hiddenpath, path, RENAME_NOREPLACE) == 0)
+		(void)fuse__nt_rename(&f->nt, dir, hidden, dir, name, false);
+	free(hiddenpath);
 }
