@@ -54,6 +54,8 @@ FUSE_EXPORT struct fuse_fs *fuse_fs_new(const struct fuse_operations *op, size_t
 FUSE_EXPORT int fuse_fs_getattr(struct fuse_fs *fs, const char *path, struct stat *buf,
 				struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.getattr)
 		return -ENOSYS;
 	FS_DEBUG(fs, "getattr[%llu] %s\n", fh_(fi), p_(path));
@@ -63,6 +65,8 @@ FUSE_EXPORT int fuse_fs_getattr(struct fuse_fs *fs, const char *path, struct sta
 FUSE_EXPORT int fuse_fs_rename(struct fuse_fs *fs, const char *oldpath, const char *newpath,
 			       unsigned int flags)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.rename)
 		return -ENOSYS;
 	FS_DEBUG(fs, "rename %s %s 0x%x\n", p_(oldpath), p_(newpath), flags);
@@ -71,6 +75,8 @@ FUSE_EXPORT int fuse_fs_rename(struct fuse_fs *fs, const char *oldpath, const ch
 
 FUSE_EXPORT int fuse_fs_unlink(struct fuse_fs *fs, const char *path)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.unlink)
 		return -ENOSYS;
 	FS_DEBUG(fs, "unlink %s\n", p_(path));
@@ -79,6 +85,8 @@ FUSE_EXPORT int fuse_fs_unlink(struct fuse_fs *fs, const char *path)
 
 FUSE_EXPORT int fuse_fs_rmdir(struct fuse_fs *fs, const char *path)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.rmdir)
 		return -ENOSYS;
 	FS_DEBUG(fs, "rmdir %s\n", p_(path));
@@ -87,6 +95,8 @@ FUSE_EXPORT int fuse_fs_rmdir(struct fuse_fs *fs, const char *path)
 
 FUSE_EXPORT int fuse_fs_symlink(struct fuse_fs *fs, const char *linkname, const char *path)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.symlink)
 		return -ENOSYS;
 	FS_DEBUG(fs, "symlink %s %s\n", p_(linkname), p_(path));
@@ -95,6 +105,8 @@ FUSE_EXPORT int fuse_fs_symlink(struct fuse_fs *fs, const char *linkname, const 
 
 FUSE_EXPORT int fuse_fs_link(struct fuse_fs *fs, const char *oldpath, const char *newpath)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.link)
 		return -ENOSYS;
 	FS_DEBUG(fs, "link %s %s\n", p_(oldpath), p_(newpath));
@@ -103,6 +115,8 @@ FUSE_EXPORT int fuse_fs_link(struct fuse_fs *fs, const char *oldpath, const char
 
 FUSE_EXPORT int fuse_fs_release(struct fuse_fs *fs, const char *path, struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.release)
 		return 0;
 	FS_DEBUG(fs, "release%s[%llu] flags: 0x%x\n", fi->flush ? "+flush" : "", fh_(fi),
@@ -114,6 +128,8 @@ FUSE_EXPORT int fuse_fs_opendir(struct fuse_fs *fs, const char *path, struct fus
 {
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.opendir)
 		return 0;
 	FS_DEBUG(fs, "opendir flags: 0x%x %s\n", fi->flags, p_(path));
@@ -126,6 +142,8 @@ FUSE_EXPORT int fuse_fs_open(struct fuse_fs *fs, const char *path, struct fuse_f
 {
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.open)
 		return 0;
 	FS_DEBUG(fs, "open flags: 0x%x %s\n", fi->flags, p_(path));
@@ -154,6 +172,8 @@ FUSE_EXPORT int fuse_fs_read_buf(struct fuse_fs *fs, const char *path,
 	void *mem;
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!bufp)
 		return -EINVAL;
 	FS_DEBUG(fs, "read[%llu] %zu bytes from %lld flags: 0x%x\n", fh_(fi), size,
@@ -193,6 +213,8 @@ FUSE_EXPORT int fuse_fs_read(struct fuse_fs *fs, const char *path, char *mem, si
 	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (fs->op.read) {
 		FS_DEBUG(fs, "read[%llu] %zu bytes from %lld\n", fh_(fi), size, (long long)off);
 		return fs->op.read(path, mem, size, off, fi);
@@ -215,6 +237,8 @@ FUSE_EXPORT int fuse_fs_write_buf(struct fuse_fs *fs, const char *path, struct f
 	void *mem = NULL;
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!buf)
 		return -EINVAL;
 	size = fuse_buf_size(buf);
@@ -254,6 +278,8 @@ FUSE_EXPORT int fuse_fs_write(struct fuse_fs *fs, const char *path, const char *
 {
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
+	if (!fs)
+		return -EINVAL;
 	bv.buf[0].mem = (void *)mem;
 	return fuse_fs_write_buf(fs, path, &bv, off, fi);
 }
@@ -261,6 +287,8 @@ FUSE_EXPORT int fuse_fs_write(struct fuse_fs *fs, const char *path, const char *
 FUSE_EXPORT int fuse_fs_fsync(struct fuse_fs *fs, const char *path, int datasync,
 			      struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.fsync)
 		return -ENOSYS;
 	FS_DEBUG(fs, "fsync[%llu] datasync: %i\n", fh_(fi), datasync);
@@ -270,6 +298,8 @@ FUSE_EXPORT int fuse_fs_fsync(struct fuse_fs *fs, const char *path, int datasync
 FUSE_EXPORT int fuse_fs_fsyncdir(struct fuse_fs *fs, const char *path, int datasync,
 				 struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.fsyncdir)
 		return -ENOSYS;
 	FS_DEBUG(fs, "fsyncdir[%llu] datasync: %i\n", fh_(fi), datasync);
@@ -278,6 +308,8 @@ FUSE_EXPORT int fuse_fs_fsyncdir(struct fuse_fs *fs, const char *path, int datas
 
 FUSE_EXPORT int fuse_fs_flush(struct fuse_fs *fs, const char *path, struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.flush)
 		return -ENOSYS;
 	FS_DEBUG(fs, "flush[%llu]\n", fh_(fi));
@@ -286,6 +318,8 @@ FUSE_EXPORT int fuse_fs_flush(struct fuse_fs *fs, const char *path, struct fuse_
 
 FUSE_EXPORT int fuse_fs_statfs(struct fuse_fs *fs, const char *path, struct statvfs *buf)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.statfs) {
 		/* what df shows for a filesystem that has no numbers to give */
 		buf->f_namemax = 255;
@@ -299,6 +333,8 @@ FUSE_EXPORT int fuse_fs_statfs(struct fuse_fs *fs, const char *path, struct stat
 FUSE_EXPORT int fuse_fs_releasedir(struct fuse_fs *fs, const char *path,
 				   struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.releasedir)
 		return 0;
 	FS_DEBUG(fs, "releasedir[%llu] flags: 0x%x\n", fh_(fi), fi->flags);
@@ -309,6 +345,8 @@ FUSE_EXPORT int fuse_fs_readdir(struct fuse_fs *fs, const char *path, void *buf,
 				fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
 				enum fuse_readdir_flags flags)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.readdir)
 		return -ENOSYS;
 	FS_DEBUG(fs, "readdir%s[%llu] from %lld\n", (flags & FUSE_READDIR_PLUS) ? "plus" : "",
@@ -321,6 +359,8 @@ FUSE_EXPORT int fuse_fs_create(struct fuse_fs *fs, const char *path, mode_t mode
 {
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.create)
 		return -ENOSYS;
 	FS_DEBUG(fs, "create flags: 0x%x %s 0%o umask=0%03o\n", fi->flags, p_(path), mode,
@@ -333,6 +373,8 @@ FUSE_EXPORT int fuse_fs_create(struct fuse_fs *fs, const char *path, mode_t mode
 FUSE_EXPORT int fuse_fs_lock(struct fuse_fs *fs, const char *path, struct fuse_file_info *fi,
 			     int cmd, struct flock *lock)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.lock)
 		return -ENOSYS;
 	FS_DEBUG(fs, "lock[%llu] cmd %d type %d range %lld+%lld\n", fh_(fi), cmd,
@@ -343,6 +385,8 @@ FUSE_EXPORT int fuse_fs_lock(struct fuse_fs *fs, const char *path, struct fuse_f
 FUSE_EXPORT int fuse_fs_flock(struct fuse_fs *fs, const char *path, struct fuse_file_info *fi,
 			      int op)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.flock)
 		return -ENOSYS;
 	FS_DEBUG(fs, "flock[%llu] op %d\n", fh_(fi), op);
@@ -352,6 +396,8 @@ FUSE_EXPORT int fuse_fs_flock(struct fuse_fs *fs, const char *path, struct fuse_
 FUSE_EXPORT int fuse_fs_chown(struct fuse_fs *fs, const char *path, uid_t uid, gid_t gid,
 			      struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.chown)
 		return -ENOSYS;
 	FS_DEBUG(fs, "chown[%llu] %s %lu %lu\n", fh_(fi), p_(path), (unsigned long)uid,
@@ -362,6 +408,8 @@ FUSE_EXPORT int fuse_fs_chown(struct fuse_fs *fs, const char *path, uid_t uid, g
 FUSE_EXPORT int fuse_fs_truncate(struct fuse_fs *fs, const char *path, off_t size,
 				 struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.truncate)
 		return -ENOSYS;
 	FS_DEBUG(fs, "truncate[%llu] %s %llu\n", fh_(fi), p_(path), (unsigned long long)size);
@@ -371,6 +419,8 @@ FUSE_EXPORT int fuse_fs_truncate(struct fuse_fs *fs, const char *path, off_t siz
 FUSE_EXPORT int fuse_fs_utimens(struct fuse_fs *fs, const char *path,
 				const struct timespec tv[2], struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.utimens)
 		return -ENOSYS;
 	FS_DEBUG(fs, "utimens[%llu] %s\n", fh_(fi), p_(path));
@@ -379,6 +429,8 @@ FUSE_EXPORT int fuse_fs_utimens(struct fuse_fs *fs, const char *path,
 
 FUSE_EXPORT int fuse_fs_access(struct fuse_fs *fs, const char *path, int mask)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.access)
 		return -ENOSYS;
 	FS_DEBUG(fs, "access %s 0%o\n", p_(path), mask);
@@ -387,6 +439,8 @@ FUSE_EXPORT int fuse_fs_access(struct fuse_fs *fs, const char *path, int mask)
 
 FUSE_EXPORT int fuse_fs_readlink(struct fuse_fs *fs, const char *path, char *buf, size_t len)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.readlink)
 		return -ENOSYS;
 	FS_DEBUG(fs, "readlink %s %zu\n", p_(path), len);
@@ -395,6 +449,8 @@ FUSE_EXPORT int fuse_fs_readlink(struct fuse_fs *fs, const char *path, char *buf
 
 FUSE_EXPORT int fuse_fs_mknod(struct fuse_fs *fs, const char *path, mode_t mode, dev_t rdev)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.mknod)
 		return -ENOSYS;
 	FS_DEBUG(fs, "mknod %s 0%o 0x%llx umask=0%03o\n", p_(path), mode,
@@ -404,6 +460,8 @@ FUSE_EXPORT int fuse_fs_mknod(struct fuse_fs *fs, const char *path, mode_t mode,
 
 FUSE_EXPORT int fuse_fs_mkdir(struct fuse_fs *fs, const char *path, mode_t mode)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.mkdir)
 		return -ENOSYS;
 	FS_DEBUG(fs, "mkdir %s 0%o umask=0%03o\n", p_(path), mode, fuse_get_context()->umask);
@@ -413,6 +471,8 @@ FUSE_EXPORT int fuse_fs_mkdir(struct fuse_fs *fs, const char *path, mode_t mode)
 FUSE_EXPORT int fuse_fs_setxattr(struct fuse_fs *fs, const char *path, const char *name,
 				 const char *value, size_t size, int flags)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.setxattr)
 		return -ENOSYS;
 	FS_DEBUG(fs, "setxattr %s %s %zu 0x%x\n", p_(path), name, size, flags);
@@ -422,6 +482,8 @@ FUSE_EXPORT int fuse_fs_setxattr(struct fuse_fs *fs, const char *path, const cha
 FUSE_EXPORT int fuse_fs_getxattr(struct fuse_fs *fs, const char *path, const char *name,
 				 char *value, size_t size)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.getxattr)
 		return -ENOSYS;
 	FS_DEBUG(fs, "getxattr %s %s %zu\n", p_(path), name, size);
@@ -430,6 +492,8 @@ FUSE_EXPORT int fuse_fs_getxattr(struct fuse_fs *fs, const char *path, const cha
 
 FUSE_EXPORT int fuse_fs_listxattr(struct fuse_fs *fs, const char *path, char *list, size_t size)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.listxattr)
 		return -ENOSYS;
 	FS_DEBUG(fs, "listxattr %s %zu\n", p_(path), size);
@@ -438,6 +502,8 @@ FUSE_EXPORT int fuse_fs_listxattr(struct fuse_fs *fs, const char *path, char *li
 
 FUSE_EXPORT int fuse_fs_removexattr(struct fuse_fs *fs, const char *path, const char *name)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.removexattr)
 		return -ENOSYS;
 	FS_DEBUG(fs, "removexattr %s %s\n", p_(path), name);
@@ -447,6 +513,8 @@ FUSE_EXPORT int fuse_fs_removexattr(struct fuse_fs *fs, const char *path, const 
 FUSE_EXPORT int fuse_fs_bmap(struct fuse_fs *fs, const char *path, size_t blocksize,
 			     uint64_t *idx)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.bmap)
 		return -ENOSYS;
 	FS_DEBUG(fs, "bmap %s blocksize: %zu index: %" PRIu64 "\n", p_(path), blocksize, *idx);
@@ -456,6 +524,8 @@ FUSE_EXPORT int fuse_fs_bmap(struct fuse_fs *fs, const char *path, size_t blocks
 FUSE_EXPORT int fuse_fs_ioctl(struct fuse_fs *fs, const char *path, unsigned int cmd, void *arg,
 			      struct fuse_file_info *fi, unsigned int flags, void *data)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.ioctl)
 		return -ENOSYS;
 	FS_DEBUG(fs, "ioctl[%llu] 0x%x flags: 0x%x\n", fh_(fi), cmd, flags);
@@ -467,6 +537,8 @@ FUSE_EXPORT int fuse_fs_poll(struct fuse_fs *fs, const char *path, struct fuse_f
 {
 	int res;
 
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.poll)
 		return -ENOSYS;
 	FS_DEBUG(fs, "poll[%llu] ph: %p, events 0x%x\n", fh_(fi), (void *)ph, fi->poll_events);
@@ -478,6 +550,8 @@ FUSE_EXPORT int fuse_fs_poll(struct fuse_fs *fs, const char *path, struct fuse_f
 FUSE_EXPORT int fuse_fs_fallocate(struct fuse_fs *fs, const char *path, int mode, off_t offset,
 				  off_t length, struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.fallocate)
 		return -ENOSYS;
 	FS_DEBUG(fs, "fallocate %s mode %x, offset: %llu, length: %llu\n", p_(path), mode,
@@ -490,6 +564,8 @@ FUSE_EXPORT ssize_t fuse_fs_copy_file_range(struct fuse_fs *fs, const char *path
 					    const char *path_out, struct fuse_file_info *fi_out,
 					    off_t off_out, size_t len, int flags)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.copy_file_range)
 		return -ENOSYS;
 	FS_DEBUG(fs, "copy_file_range %s:%llu -> %s:%llu, len %zu, flags 0x%x\n", p_(path_in),
@@ -502,6 +578,8 @@ FUSE_EXPORT ssize_t fuse_fs_copy_file_range(struct fuse_fs *fs, const char *path
 FUSE_EXPORT off_t fuse_fs_lseek(struct fuse_fs *fs, const char *path, off_t off, int whence,
 				struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.lseek)
 		return -ENOSYS;
 	FS_DEBUG(fs, "lseek[%llu] %lld %d\n", fh_(fi), (long long)off, whence);
@@ -511,6 +589,8 @@ FUSE_EXPORT off_t fuse_fs_lseek(struct fuse_fs *fs, const char *path, off_t off,
 FUSE_EXPORT int fuse_fs_chmod(struct fuse_fs *fs, const char *path, mode_t mode,
 			      struct fuse_file_info *fi)
 {
+	if (!fs)
+		return -EINVAL;
 	if (!fs->op.chmod)
 		return -ENOSYS;
 	FS_DEBUG(fs, "chmod[%llu] %s %llo\n", fh_(fi), p_(path), (unsigned long long)mode);
