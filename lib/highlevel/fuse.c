@@ -663,9 +663,26 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	char *path;
 	int err;
 
+	char *payload;
+	size_t payload_sz;
+
 	err = fuse__get_path_nullok(f, ino, &path);
 	if (err)
 		goto out;
+	/*
+	 * Over io-uring a plain read() lands straight in the ring entry's payload buffer, which
+	 * the reply then finds already filled: no bounce buffer, no copy.
+	 */
+	if (f->fs->op.read && !f->fs->op.read_buf &&
+	    fuse_req_get_payload(req, &payload, &payload_sz, NULL) == 0 && payload_sz >= size) {
+		err = fuse_fs_read(f->fs, path, payload, size, off, fi);
+		fuse__put_path_nullok(f, path);
+		if (err < 0)
+			goto out;
+		fuse__reply_done();
+		(void)fuse_reply_buf(req, payload, (size_t)err);
+		return;
+	}
 	err = fuse_fs_read_buf(f->fs, path, &bv, size, off, fi);
 	fuse__put_path_nullok(f, path);
 	if (err)
