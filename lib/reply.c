@@ -365,7 +365,7 @@ FUSE_EXPORT int fuse_reply_lock(fuse_req_t req, const struct flock *lock)
 	if (lock->l_type != F_UNLCK) {
 		out.lk.start = (uint64_t)lock->l_start;
 		out.lk.end = lock->l_len == 0 ? REPLY_OFFSET_MAX :
-						(uint64_t)(lock->l_start + lock->l_len - 1);
+						(uint64_t)lock->l_start + (uint64_t)lock->l_len - 1;
 	}
 	out.lk.pid = (uint32_t)lock->l_pid;
 	return reply_ok(req, &out, sizeof(out));

@@ -262,7 +262,7 @@ static const struct fuse_out_header *reply_hdr(void)
 	return (const struct fuse_out_header *)T.buf;
 }
 
-static const void *reply_arg(void)
+__attribute__((unused)) static const void *reply_arg(void)
 {
 	return T.buf + sizeof(struct fuse_out_header);
 }
