@@ -527,10 +527,24 @@ static void uring_deliver(struct uring_queue *q, struct uring_ent *ent)
 	uring_ent_claim(ent, in);
 	atomic_store(&ent->state, URING_ENT_HANDLER);
 	view.in = in;
-	view.arg = ent->hdr->op_in;
-	view.arg_len = FUSE__URING_OP_IN_OUT_SZ;
-	view.payload = ent->payload;
-	view.payload_len = psz;
+	if (in->len == sizeof(*in) + psz) {
+		/*
+		 * The kernel put nothing in op_in: it only does so for an opcode's first argument,
+		 * and some requests send that one empty and everything in the payload, fixed
+		 * struct included (NOTIFY_REPLY: fuse_notify_retrieve_in, then the data). The
+		 * payload then holds exactly what /dev/fuse would have after the header, so it is
+		 * presented that way. (op_in still holds a previous request's bytes.)
+		 */
+		view.arg = ent->payload;
+		view.arg_len = psz;
+		view.payload = NULL;
+		view.payload_len = 0;
+	} else {
+		view.arg = ent->hdr->op_in;
+		view.arg_len = FUSE__URING_OP_IN_OUT_SZ;
+		view.payload = ent->payload;
+		view.payload_len = psz;
+	}
 	fuse__dispatch(&ent->req, &view);
 }
 
