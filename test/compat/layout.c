@@ -121,8 +121,6 @@ int main(void)
 	printf(#type "." #m " %zu %zu\n", offsetof(struct type, m), MEMBER_SIZE(type, m));
 #define P_CONST(name)							\
 	printf("const." #name " %lld %zu\n", (long long)(name), sizeof(name));
-#define P_DEFINED(name)							\
-	printf("defined." #name " %d\n", DEFINED_##name);
 #define P_SIZE(type)							\
 	printf("sizeof." #type " %zu %zu\n", sizeof(struct type), _Alignof(struct type));
 
