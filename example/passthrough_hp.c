@@ -674,6 +674,9 @@ static void hp_setup_open(fuse_req_t req, struct hp_fs *fs, struct hp_inode *in,
 			fi->backing_id = in->backing_id;
 			fi->fh |= HP_FH_PASSTHROUGH;
 			fi->direct_io = 0;
+			/* the kernel fails such an open with EIO when it also asks to keep the
+			 * page cache (measured on 6.18): the page cache is not used anyway */
+			fi->keep_cache = 0;
 			fi->parallel_direct_writes = 0;
 			ok = true;
 		}
