@@ -103,7 +103,7 @@ static int add_entry(struct hl_dh *dh, const char *name, const struct stat *st, 
 		stbuf.st_ino = HL_UNKNOWN_INO;
 	dirent_ino(dh, name, &stbuf);
 	if (!dh->want_plus) {
-		need = fuse_add_direntry(dh->req, NULL, 0, name, NULL, 0);
+		need = fuse_add_direntry(dh->req, NULL, 0, name, &stbuf, 0);
 		if (need > room)
 			return 1;
 		(void)fuse_add_direntry(dh->req, dh->buf + dh->pos, room, name, &stbuf, nextoff);
@@ -116,7 +116,7 @@ static int add_entry(struct hl_dh *dh, const char *name, const struct stat *st, 
 
 		memset(&e, 0, sizeof(e));
 		e.attr = stbuf;
-		need = fuse_add_direntry_plus(dh->req, NULL, 0, name, NULL, 0);
+		need = fuse_add_direntry_plus(dh->req, NULL, 0, name, &e, 0);
 		if (need > room)
 			return 1;
 		/* a nonzero node id hands the kernel a lookup count: only for real, full entries */
