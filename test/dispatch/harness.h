@@ -152,6 +152,7 @@ static void harness_session_free(struct fuse_session *se)
 
 /* One request's pieces, before they are laid out in a style. */
 struct msg {
+	uint64_t unique;                /* 0: the next of the harness's own */
 	uint32_t opcode;
 	uint64_t nodeid;
 	uint32_t uid, gid, pid;
@@ -209,7 +210,7 @@ static void run_cut(struct fuse_session *se, const struct msg *m, enum style sty
 
 	memset(&T, 0, offsetof(struct sent, buf));
 	memset(&v, 0, sizeof(v));
-	harness_last_unique = harness_unique;
+	harness_last_unique = m->unique ? m->unique : harness_unique;
 	harness_unique += 2;
 	if (style == STYLE_DEV) {
 		in = (struct fuse_in_header *)dev;
