@@ -28,6 +28,9 @@ Reusable pieces (import harness, or run this file with --help):
   UringParam(value)                context manager: set enable_uring, restore the old value
   DmesgWatch()                     .start() then .problems(): new BUG:/WARNING:/fuse errors
   run_mount_test(cfg)              the whole sequence above; cfg = parse_args([...])
+  reexec_with_private_dev_fuse(argv), bind_open_dev_fuse(dir)
+                                   --private-dev-fuse: a 0666 /dev/fuse in a private mount
+                                   namespace, for unprivileged mounts where /dev/fuse is 0600
 """
 
 import argparse
@@ -377,6 +380,37 @@ class DmesgWatch:
         return [l for l in self.new_lines() if any(p.search(l) for p in self.PATTERNS)]
 
 
+_PRIVATE_DEV_MARK = "RINGFUSE_HARNESS_PRIVATE_DEV_FUSE"
+
+
+def reexec_with_private_dev_fuse(argv):
+    """Re-run this harness in a private mount namespace (via unshare(1)); returns its status.
+
+    /dev/fuse is 0600 root on our machines, and fusermount3 opens it with the caller's
+    credentials, so an unprivileged mount cannot work there. Inside the namespace a 0666 node
+    is bound over /dev/fuse, which leaves the machine's own /dev/fuse (and every other test)
+    alone; the mounts made inside vanish with the namespace.
+    """
+    env = dict(os.environ)
+    env[_PRIVATE_DEV_MARK] = "1"
+    cmd = ["unshare", "--mount", "--propagation", "private", "--",
+           sys.executable, os.path.abspath(__file__)] + list(argv)
+    return subprocess.run(cmd, env=env).returncode
+
+
+def bind_open_dev_fuse(workdir):
+    """Inside the private namespace: bind a 0666 fuse device node over /dev/fuse."""
+    st = os.stat("/dev/fuse")
+    node = os.path.join(workdir, "fuse-dev-0666")
+    os.mknod(node, 0o666 | 0o020000, st.st_rdev)
+    os.chmod(node, 0o666)
+    r = subprocess.run(["mount", "--bind", node, "/dev/fuse"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    if r.returncode != 0:
+        raise HarnessError("bind mount over /dev/fuse failed: %s"
+                           % r.stdout.decode("utf-8", "replace").strip())
+
+
 def run_command(argv, timeout, user=None):
     """Run the test command in its own process group; kill the group on timeout."""
     p = subprocess.Popen(_as_user(argv, user), start_new_session=True)
@@ -514,6 +548,8 @@ def run_mount_test(cfg):
     base = None
     try:
         base, src, mnt = make_workdir(owner=user)
+        if cfg.private_dev_fuse:
+            bind_open_dev_fuse(base)
         dmesg = DmesgWatch()
         dmesg.start()
         for i in range(cfg.repeat):
@@ -559,6 +595,9 @@ def parse_args(argv):
                     help="extra -o option for the daemon (repeatable)")
     ap.add_argument("--daemon-arg", action="append", default=[],
                     help="extra raw argument for the daemon, e.g. -s (repeatable)")
+    ap.add_argument("--private-dev-fuse", action="store_true",
+                    help="run in a private mount namespace with a 0666 /dev/fuse bound over "
+                         "the real one (for --user on machines where /dev/fuse is 0600)")
     ap.add_argument("--nofile", type=int, default=0,
                     help="run the daemon with RLIMIT_NOFILE N:N (via prlimit)")
     ap.add_argument("--user", type=int, help="run daemon (and command) as this uid via setpriv")
@@ -595,11 +634,19 @@ def parse_args(argv):
 
 def main(argv):
     cfg = parse_args(argv)
+    if cfg.private_dev_fuse and os.environ.get(_PRIVATE_DEV_MARK) != "1":
+        if os.geteuid() != 0:
+            print("SKIP: needs root (private mount namespace)", flush=True)
+            return SKIP
+        return reexec_with_private_dev_fuse(argv)
     try:
         return run_mount_test(cfg)
     except Skip as e:
         print("SKIP: %s" % e, flush=True)
         return SKIP
+    except HarnessError as e:
+        log("FAIL: %s" % e)
+        return 1
 
 
 if __name__ == "__main__":
