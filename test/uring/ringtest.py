@@ -39,7 +39,7 @@ def need_root_and_param():
 
 class Mount:
     def __init__(self, daemon, opts=(), transport="uring", source=True, env=None,
-                 args=(), exit_timeout=10.0, expect_exit=0):
+                 args=(), exit_timeout=10.0, expect_exit=0, param=None):
         self.daemon = daemon
         self.opts = list(opts)
         self.transport = transport
@@ -48,6 +48,9 @@ class Mount:
         self.args = list(args)
         self.exit_timeout = exit_timeout
         self.expect_exit = expect_exit
+        # enable_uring is global: other test runs on the machine may flip it at any time, so
+        # it is set again right before each mount (the caller's UringParam restores it).
+        self.param = param if param is not None else ("Y" if transport == "uring" else None)
         self.problems = []
         self.stats = None
         self.stderr = ""
@@ -73,6 +76,9 @@ class Mount:
         env.pop("FUSE_URING_QUEUE_DEPTH", None)
         env["RINGFUSE_STATS"] = "1"
         env.update(self.extra_env)
+        if self.param is not None:
+            with open(harness.URING_PARAM, "w") as f:
+                f.write(self.param)
         log("daemon: " + " ".join(self.argv()))
         self.proc = harness.start_daemon(self.argv(), self.stderr_path, env=env)
         try:

@@ -33,9 +33,9 @@ def main():
     with harness.UringParam("N"):
         for how in ("option", "env"):
             if how == "option":
-                m = ringtest.Mount(a.daemon, source=a.source)
+                m = ringtest.Mount(a.daemon, source=a.source, param="N")
             else:
-                m = ringtest.Mount(a.daemon, source=a.source, transport="dev",
+                m = ringtest.Mount(a.daemon, source=a.source, transport="dev", param="N",
                                    env={"FUSE_URING_ENABLE": "1"})
             mounts.append(m)
             more = []
