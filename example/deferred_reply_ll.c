@@ -8,7 +8,9 @@
  * particular over io-uring, where the receiving thread owns the ring. It also answers
  * getxattr of "user.reply_none" with fuse_reply_none(), to test that a request answered with
  * nothing does not leak transport resources (over /dev/fuse that call blocks until
- * interrupted, as with any filesystem that never answers).
+ * interrupted, as with any filesystem that never answers), and getxattr of
+ * "user.wait_interrupt" by waiting (up to 30 s, then ENODATA) until the request is
+ * interrupted and answering EINTR, to test that INTERRUPT finds a request in flight.
  *
  *   deferred_reply_ll [-f] [-d] [-o workers=N] [-o io_uring] MOUNTPOINT
  *
@@ -261,6 +263,22 @@ static void dr_setattr(struct dr_node *n, struct dr_job *j)
 	(void)fuse_reply_attr(j->req, &st, dr_timeout);
 }
 
+/* Waits without the filesystem lock, so other workers go on meanwhile. */
+static void dr_wait_interrupt(fuse_req_t req)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned int i;
+
+	for (i = 0; i < 3000; i++) {
+		if (fuse_req_interrupted(req)) {
+			(void)fuse_reply_err(req, EINTR);
+			return;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+	(void)fuse_reply_err(req, ENODATA);
+}
+
 /* Runs on a worker: the only place that replies. */
 static void dr_run(struct dr_fs *fs, struct dr_job *j)
 {
@@ -270,6 +288,10 @@ static void dr_run(struct dr_fs *fs, struct dr_job *j)
 	size_t len;
 	int err;
 
+	if (j->op == DR_GETXATTR && strcmp(j->name, "user.wait_interrupt") == 0) {
+		dr_wait_interrupt(j->req);
+		return;
+	}
 	pthread_mutex_lock(&fs->lock);
 	n = dr_get(fs, j->ino);
 	switch (j->op) {
