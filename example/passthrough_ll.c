@@ -224,7 +224,7 @@ static void lo_forget_one(struct lo_data *lo, fuse_ino_t ino, uint64_t n)
 	if (ino == FUSE_ROOT_ID)
 		return;
 	inode = (struct lo_inode *)(uintptr_t)ino;
-	pthread_mutex_lock(&lo->mutex);
+	(void)pthread_mutex_lock(&lo->mutex);
 	if (n > inode->nlookup) {
 		fuse_log(FUSE_LOG_ERR, "passthrough_ll: forget of %" PRIu64 " exceeds lookup count %"
 			 PRIu64 "\n", n, inode->nlookup);
@@ -235,7 +235,7 @@ static void lo_forget_one(struct lo_data *lo, fuse_ino_t ino, uint64_t n)
 		lo_table_remove(lo, inode);
 		fd = inode->fd;
 	}
-	pthread_mutex_unlock(&lo->mutex);
+	(void)pthread_mutex_unlock(&lo->mutex);
 	if (fd >= 0) {
 		(void)close(fd);
 		free(inode);
@@ -266,16 +266,16 @@ static int lo_do_lookup(struct lo_data *lo, struct lo_inode *dir, const char *na
 		goto out_close;
 	}
 
-	pthread_mutex_lock(&lo->mutex);
+	(void)pthread_mutex_lock(&lo->mutex);
 	inode = lo_table_find(lo, e->attr.st_dev, e->attr.st_ino);
 	if (inode) {
 		inode->nlookup++;
-		pthread_mutex_unlock(&lo->mutex);
+		(void)pthread_mutex_unlock(&lo->mutex);
 		(void)close(fd);
 	} else {
 		inode = calloc(1, sizeof(*inode));
 		if (!inode) {
-			pthread_mutex_unlock(&lo->mutex);
+			(void)pthread_mutex_unlock(&lo->mutex);
 			err = -ENOMEM;
 			goto out_close;
 		}
@@ -285,7 +285,7 @@ static int lo_do_lookup(struct lo_data *lo, struct lo_inode *dir, const char *na
 		inode->is_symlink = S_ISLNK(e->attr.st_mode);
 		inode->nlookup = 1;
 		lo_table_insert(lo, inode);
-		pthread_mutex_unlock(&lo->mutex);
+		(void)pthread_mutex_unlock(&lo->mutex);
 	}
 	e->ino = (fuse_ino_t)(uintptr_t)inode;
 	if (lo->debug)
@@ -741,10 +741,10 @@ static int lo_attach_file(struct lo_data *lo, struct lo_inode *inode, int fd,
 	}
 	f->fd = fd;
 	f->inode = inode;
-	pthread_mutex_lock(&lo->mutex);
+	(void)pthread_mutex_lock(&lo->mutex);
 	f->next = inode->files;
 	inode->files = f;
-	pthread_mutex_unlock(&lo->mutex);
+	(void)pthread_mutex_unlock(&lo->mutex);
 	fi->fh = (uint64_t)(uintptr_t)f;
 	if (lo->cache == LO_CACHE_NEVER)
 		fi->direct_io = 1;
@@ -809,12 +809,12 @@ static void lo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct lo_file *f = lo_file(fi);
 	struct lo_file **pp;
 
-	pthread_mutex_lock(&lo->mutex);
+	(void)pthread_mutex_lock(&lo->mutex);
 	for (pp = &f->inode->files; *pp && *pp != f; pp = &(*pp)->next)
 		;
 	if (*pp)
 		*pp = f->next;
-	pthread_mutex_unlock(&lo->mutex);
+	(void)pthread_mutex_unlock(&lo->mutex);
 	(void)close(f->fd);
 	free(f);
 	(void)fuse_reply_err(req, 0);
@@ -902,13 +902,13 @@ static void lo_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	}
 	if (lock->l_type != F_UNLCK) {
 		lock->l_pid = 0;
-		pthread_mutex_lock(&lo->mutex);
+		(void)pthread_mutex_lock(&lo->mutex);
 		for (p = f->inode->files; p; p = p->next)
 			if (p != f && p->lock_pid) {
 				lock->l_pid = p->lock_pid;
 				break;
 			}
-		pthread_mutex_unlock(&lo->mutex);
+		(void)pthread_mutex_unlock(&lo->mutex);
 	}
 	(void)fuse_reply_lock(req, lock);
 }
@@ -925,9 +925,9 @@ static void lo_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		return;
 	}
 	if (lock->l_type != F_UNLCK) {
-		pthread_mutex_lock(&lo->mutex);
+		(void)pthread_mutex_lock(&lo->mutex);
 		f->lock_pid = fuse_req_ctx(req)->pid;
-		pthread_mutex_unlock(&lo->mutex);
+		(void)pthread_mutex_unlock(&lo->mutex);
 	}
 	(void)fuse_reply_err(req, 0);
 }
