@@ -63,8 +63,13 @@ static void hp_init(void *userdata, struct fuse_conn_info *conn)
 		if (conn->capable & FUSE_CAP_SPLICE_MOVE)
 			conn->want |= FUSE_CAP_SPLICE_MOVE;
 	}
-	if (conn->capable & FUSE_CAP_FLOCK_LOCKS)
-		conn->want |= FUSE_CAP_FLOCK_LOCKS;
+	/*
+	 * No lock handlers: the kernel keeps flock and POSIX locks itself, which is exact while
+	 * this mount is the only way into the source. Forwarding flock would leave each lock on
+	 * our backing descriptor until the asynchronous RELEASE, so a close would not release a
+	 * lock in time for the next flock.
+	 */
+	conn->want &= ~(FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_POSIX_LOCKS);
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
@@ -940,13 +945,6 @@ static void hp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	(void)fuse_reply_err(req, ret);
 }
 
-static void hp_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
-{
-	int ret = flock(hp_fh_fd(fi), op) < 0 ? errno : 0;
-
-	(void)fuse_reply_err(req, ret);
-}
-
 static void hp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			       struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
 			       struct fuse_file_info *fi_out, size_t len, int flags)
@@ -1129,7 +1127,6 @@ static const struct fuse_lowlevel_ops hp_ops = {
 	.write_buf = hp_write_buf,
 	.statfs = hp_statfs,
 	.fallocate = hp_fallocate,
-	.flock = hp_flock,
 	.getxattr = hp_getxattr,
 	.listxattr = hp_listxattr,
 	.setxattr = hp_setxattr,
@@ -1457,7 +1454,8 @@ int main(int argc, char *argv[])
 	fs->nbuckets = 1024;
 	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
 	if (fs->buckets == NULL || pthread_mutex_init(&fs->table_lock, NULL) != 0 ||
-	    pthread_mutex_init(&fs->cache_lock, NULL) != 0)
+	    pthread_mutex_init(&fs->cache_lock, NULL) != 0 ||
+	    pthread_mutex_init(&fs->grave_lock, NULL) != 0)
 		goto out;
 	r = hp_open_source(fs);
 	if (r < 0) {
@@ -1507,6 +1505,7 @@ out:
 	if (fs->buckets != NULL) {
 		size_t i;
 
+		grave_reap(fs, true);
 		for (i = 0; i < fs->nbuckets; i++) {
 			struct hp_inode *in = fs->buckets[i], *next;
 

@@ -34,6 +34,9 @@ struct hp_inode {
 	/* on the fd cache ring; the ring links are guarded by the cache lock */
 	bool in_cache;
 	struct hp_inode *cnext, *cprev;
+	/* forgotten: on the graveyard list (grave_lock) since @died (CLOCK_MONOTONIC ms) */
+	struct hp_inode *gnext;
+	long long died;
 
 	/* FUSE passthrough: one backing id per inode while any passthrough open exists, because
 	 * the kernel refuses two different backing files for one inode */
@@ -88,6 +91,14 @@ struct hp_fs {
 	struct hp_inode **buckets;
 	size_t nbuckets;
 	size_t ninodes;
+
+	/*
+	 * Forgotten inodes wait here before they are freed: a request whose caller was killed is
+	 * abandoned by the kernel, which may then forget the inode while a worker still serves
+	 * that request (and RELEASE and FORGET of one inode can run on two workers at once).
+	 */
+	pthread_mutex_t grave_lock;
+	struct hp_inode *grave_head, *grave_tail;
 
 	pthread_mutex_t cache_lock;
 	struct hp_inode *cache_hand;    /* clock hand on the ring of inodes holding an fd */
@@ -540,6 +551,40 @@ found:
 	return 0;
 }
 
+static long long hp_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long a forgotten inode stays allocated for requests that are still being served. */
+#define HP_GRACE_MS 2000
+
+/* Free the graveyard's inodes that died long enough ago (all of them when @all). */
+static void grave_reap(struct hp_fs *fs, bool all)
+{
+	long long now = hp_now_ms();
+
+	for (;;) {
+		struct hp_inode *in;
+
+		pthread_mutex_lock(&fs->grave_lock);
+		in = fs->grave_head;
+		if (in == NULL || (!all && now - in->died < HP_GRACE_MS)) {
+			pthread_mutex_unlock(&fs->grave_lock);
+			return;
+		}
+		fs->grave_head = in->gnext;
+		if (fs->grave_head == NULL)
+			fs->grave_tail = NULL;
+		pthread_mutex_unlock(&fs->grave_lock);
+		inode_free(fs, in);
+	}
+}
+
 static void hp_unref(struct hp_fs *fs, struct hp_inode *in, uint64_t n)
 {
 	bool drop = false;
@@ -555,8 +600,18 @@ static void hp_unref(struct hp_fs *fs, struct hp_inode *in, uint64_t n)
 		drop = true;
 	}
 	pthread_mutex_unlock(&fs->table_lock);
-	if (drop)
-		inode_free(fs, in);
+	if (!drop)
+		return;
+	in->died = hp_now_ms();
+	in->gnext = NULL;
+	pthread_mutex_lock(&fs->grave_lock);
+	if (fs->grave_tail != NULL)
+		fs->grave_tail->gnext = in;
+	else
+		fs->grave_head = in;
+	fs->grave_tail = in;
+	pthread_mutex_unlock(&fs->grave_lock);
+	grave_reap(fs, false);
 }
 
 #endif
