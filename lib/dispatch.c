@@ -89,8 +89,10 @@ static void do_lookup(struct fuse_req *req, fuse_ino_t ino, const void *arg, con
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->lookup)
 		OPS(req)->lookup(req, ino, name);
 	else
@@ -134,10 +136,14 @@ static void do_batch_forget(struct fuse_req *req, fuse_ino_t ino, const void *ar
 	struct fuse_session *se = SES(req);
 	uint32_t i;
 
-	if ((uint64_t)a->count * sizeof(*one) > plen)
-		return dispatch_reject(req, OP_NOREPLY, EINVAL, "forget count exceeds request");
-	if ((uintptr_t)pay % alignof(struct fuse_forget_one))
-		return dispatch_reject(req, OP_NOREPLY, EINVAL, "misaligned forget list");
+	if ((uint64_t)a->count * sizeof(*one) > plen) {
+		dispatch_reject(req, OP_NOREPLY, EINVAL, "forget count exceeds request");
+		return;
+	}
+	if ((uintptr_t)pay % alignof(struct fuse_forget_one)) {
+		dispatch_reject(req, OP_NOREPLY, EINVAL, "misaligned forget list");
+		return;
+	}
 	_Static_assert(sizeof(struct fuse_forget_one) == sizeof(struct fuse_forget_data),
 		       "kernel and library forget records coincide");
 
@@ -251,8 +257,10 @@ static void do_symlink(struct fuse_req *req, fuse_ino_t ino, const void *arg, co
 	const char *name = dispatch_name(pay, plen, &u1);
 	const char *link = name ? dispatch_name(pay + u1, plen - u1, &u2) : NULL;
 
-	if (!link)
-		return dispatch_bad(req, "names not terminated");
+	if (!link) {
+		dispatch_bad(req, "names not terminated");
+		return;
+	}
 	if (OPS(req)->symlink)
 		OPS(req)->symlink(req, link, ino, name);
 	else
@@ -266,8 +274,10 @@ static void do_mknod(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (dispatch_minor(req) >= 12)
 		req->ctx.umask = a->umask;
 	if (OPS(req)->mknod)
@@ -283,8 +293,10 @@ static void do_mkdir(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (dispatch_minor(req) >= 12)
 		req->ctx.umask = a->umask;
 	if (OPS(req)->mkdir)
@@ -299,8 +311,10 @@ static void do_unlink(struct fuse_req *req, fuse_ino_t ino, const void *arg, con
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->unlink)
 		OPS(req)->unlink(req, ino, name);
 	else
@@ -313,8 +327,10 @@ static void do_rmdir(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->rmdir)
 		OPS(req)->rmdir(req, ino, name);
 	else
@@ -328,8 +344,10 @@ static void dispatch_rename(struct fuse_req *req, fuse_ino_t ino, uint64_t newdi
 	const char *name = dispatch_name(pay, plen, &u1);
 	const char *newname = name ? dispatch_name(pay + u1, plen - u1, &u2) : NULL;
 
-	if (!newname)
-		return dispatch_bad(req, "names not terminated");
+	if (!newname) {
+		dispatch_bad(req, "names not terminated");
+		return;
+	}
 	if (OPS(req)->rename)
 		OPS(req)->rename(req, ino, name, newdir, newname, flags);
 	else
@@ -359,8 +377,10 @@ static void do_link(struct fuse_req *req, fuse_ino_t ino, const void *arg, const
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->link)
 		OPS(req)->link(req, a->oldnodeid, ino, name);
 	else
@@ -403,10 +423,14 @@ static void do_setxattr(struct fuse_req *req, fuse_ino_t ino, const void *arg, c
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
-	if (a->size > plen - used)
-		return dispatch_bad(req, "xattr value exceeds request");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
+	if (a->size > plen - used) {
+		dispatch_bad(req, "xattr value exceeds request");
+		return;
+	}
 	if (OPS(req)->setxattr)
 		OPS(req)->setxattr(req, ino, name, pay + used, a->size, (int)a->flags);
 	else
@@ -420,8 +444,10 @@ static void do_getxattr(struct fuse_req *req, fuse_ino_t ino, const void *arg, c
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->getxattr)
 		OPS(req)->getxattr(req, ino, name, a->size);
 	else
@@ -445,8 +471,10 @@ static void do_removexattr(struct fuse_req *req, fuse_ino_t ino, const void *arg
 	size_t used;
 	const char *name = dispatch_name(pay, plen, &used);
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	if (OPS(req)->removexattr)
 		OPS(req)->removexattr(req, ino, name);
 	else
@@ -488,8 +516,10 @@ static void do_create(struct fuse_req *req, fuse_ino_t ino, const void *arg, con
 	const char *name = dispatch_name(pay, plen, &used);
 	mode_t mode = 0;
 
-	if (!name)
-		return dispatch_bad(req, "name not terminated");
+	if (!name) {
+		dispatch_bad(req, "name not terminated");
+		return;
+	}
 	memset(&fi, 0, sizeof(fi));
 	fi.flags = (int)a->flags;
 	/* Before 7.12 the argument was a fuse_open_in: no mode travelled at all. */
@@ -528,8 +558,10 @@ static void do_write(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	const struct fuse_write_in *a = arg;
 	struct fuse_file_info fi;
 
-	if (a->size > plen)
-		return dispatch_bad(req, "write data exceeds request");
+	if (a->size > plen) {
+		dispatch_bad(req, "write data exceeds request");
+		return;
+	}
 	memset(&fi, 0, sizeof(fi));
 	fi.fh = a->fh;
 	fi.writepage = (a->write_flags & FUSE_WRITE_CACHE) != 0;
@@ -598,10 +630,13 @@ static void do_fsync(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	memset(&fi, 0, sizeof(fi));
 	fi.fh = a->fh;
 	if (req->opcode == FUSE_FSYNCDIR) {
-		if (OPS(req)->fsyncdir)
-			return OPS(req)->fsyncdir(req, ino, datasync, &fi);
+		if (OPS(req)->fsyncdir) {
+			OPS(req)->fsyncdir(req, ino, datasync, &fi);
+			return;
+		}
 	} else if (OPS(req)->fsync) {
-		return OPS(req)->fsync(req, ino, datasync, &fi);
+		OPS(req)->fsync(req, ino, datasync, &fi);
+		return;
 	}
 	dispatch_no_handler(req);
 }
@@ -629,10 +664,13 @@ static void do_readdir(struct fuse_req *req, fuse_ino_t ino, const void *arg, co
 	memset(&fi, 0, sizeof(fi));
 	fi.fh = a->fh;
 	if (req->opcode == FUSE_READDIRPLUS) {
-		if (OPS(req)->readdirplus)
-			return OPS(req)->readdirplus(req, ino, a->size, (off_t)a->offset, &fi);
+		if (OPS(req)->readdirplus) {
+			OPS(req)->readdirplus(req, ino, a->size, (off_t)a->offset, &fi);
+			return;
+		}
 	} else if (OPS(req)->readdir) {
-		return OPS(req)->readdir(req, ino, a->size, (off_t)a->offset, &fi);
+		OPS(req)->readdir(req, ino, a->size, (off_t)a->offset, &fi);
+		return;
 	}
 	dispatch_no_handler(req);
 }
@@ -707,7 +745,8 @@ static void do_setlk(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 			op = LOCK_UN;
 			break;
 		default:
-			return dispatch_bad(req, "bad flock type");
+			dispatch_bad(req, "bad flock type");
+			return;
 		}
 		if (!sleep)
 			op |= LOCK_NB;
@@ -791,8 +830,10 @@ static void do_ioctl(struct fuse_req *req, fuse_ino_t ino, const void *arg, cons
 	const struct fuse_ioctl_in *a = arg;
 	struct fuse_file_info fi;
 
-	if (a->in_size > plen)
-		return dispatch_bad(req, "ioctl input exceeds request");
+	if (a->in_size > plen) {
+		dispatch_bad(req, "ioctl input exceeds request");
+		return;
+	}
 	if ((a->flags & FUSE_IOCTL_DIR) && !(SES(req)->conn.want & FUSE_CAP_IOCTL_DIR)) {
 		(void)fuse_reply_err(req, ENOTTY);
 		return;
@@ -813,8 +854,10 @@ static void do_poll(struct fuse_req *req, fuse_ino_t ino, const void *arg, const
 	struct fuse_pollhandle *ph = NULL;
 	struct fuse_file_info fi;
 
-	if (!OPS(req)->poll)
-		return dispatch_no_handler(req);
+	if (!OPS(req)->poll) {
+		dispatch_no_handler(req);
+		return;
+	}
 	memset(&fi, 0, sizeof(fi));
 	fi.fh = a->fh;
 	fi.poll_events = a->events;
@@ -1040,18 +1083,25 @@ void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
 
 	/* The kernel's buffers are 8-byte aligned; anything else is not a kernel request. */
 	if ((uintptr_t)v->arg % alignof(uint64_t) ||
-	    (v->payload && (uintptr_t)v->payload % alignof(uint64_t)))
-		return dispatch_reject(req, flags, EINVAL, "misaligned request");
+	    (v->payload && (uintptr_t)v->payload % alignof(uint64_t))) {
+		dispatch_reject(req, flags, EINVAL, "misaligned request");
+		return;
+	}
 
 	expected = se->cuse ? FUSE__OP_CUSE_INIT : FUSE_INIT;
 	if (!atomic_load(&se->got_init)) {
-		if (in->opcode != expected)
-			return dispatch_reject(req, flags, EIO, "request before INIT");
+		if (in->opcode != expected) {
+			dispatch_reject(req, flags, EIO, "request before INIT");
+			return;
+		}
 	} else if (in->opcode == FUSE_INIT || in->opcode == FUSE__OP_CUSE_INIT) {
-		return dispatch_reject(req, flags, EIO, "second INIT");
+		dispatch_reject(req, flags, EIO, "second INIT");
+		return;
 	}
-	if (!dispatch_allowed_uid(se, in, op))
-		return dispatch_reject(req, flags, EACCES, "allow_root: uid not allowed");
+	if (!dispatch_allowed_uid(se, in, op)) {
+		dispatch_reject(req, flags, EACCES, "allow_root: uid not allowed");
+		return;
+	}
 
 	switch (in->opcode) {
 	case FUSE_INIT:
@@ -1066,9 +1116,13 @@ void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
 	default:
 		break;
 	}
-	if (!op || !op->fn)
-		return dispatch_reject(req, flags, ENOSYS, "unknown opcode");
-	if (fuse__view_split(v, dispatch_fixed(se, in->opcode, op->fixed), &arg, &pay, &plen) < 0)
-		return dispatch_reject(req, flags, EINVAL, "shorter than its fixed argument");
+	if (!op || !op->fn) {
+		dispatch_reject(req, flags, ENOSYS, "unknown opcode");
+		return;
+	}
+	if (fuse__view_split(v, dispatch_fixed(se, in->opcode, op->fixed), &arg, &pay, &plen) < 0) {
+		dispatch_reject(req, flags, EINVAL, "shorter than its fixed argument");
+		return;
+	}
 	op->fn(req, in->nodeid, arg, pay, plen);
 }

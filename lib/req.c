@@ -130,12 +130,15 @@ FUSE_EXPORT void fuse_req_interrupt_func(fuse_req_t req, fuse_interrupt_func_t f
 	 * Under the lock, as the INTERRUPT path calls the function: unregistering therefore
 	 * waits for a callback in progress. The callback must not register on its own request.
 	 */
+	/* The callback may reply, which would free the request under our lock: hold a ref. */
+	atomic_fetch_add(&req->refs, 1);
 	pthread_mutex_lock(&req->lock);
 	req->intr.func = func;
 	req->intr.data = data;
 	if (func && __atomic_load_n(&req->intr.interrupted, __ATOMIC_ACQUIRE))
 		func(req, data);
 	pthread_mutex_unlock(&req->lock);
+	fuse__req_put(req);
 }
 
 FUSE_EXPORT int fuse_req_interrupted(fuse_req_t req)
