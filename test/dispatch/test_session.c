@@ -7,6 +7,9 @@
  */
 #include "recorder.h"
 
+#include <fcntl.h>
+#include <stdarg.h>
+
 static void test_init_destroy(void)
 {
 	struct fuse_session *se = harness_session(&recorder_ops, NULL);
@@ -505,6 +508,68 @@ static void test_req_api(void)
 	harness_session_free(se);
 }
 
+static char log_text[4096];
+static size_t log_len;
+
+static void capture_log(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	(void)level;
+	if (log_len >= sizeof(log_text) - 1)
+		return;
+	n = vsnprintf(log_text + log_len, sizeof(log_text) - log_len, fmt, ap);
+	if (n > 0)
+		log_len += (size_t)n < sizeof(log_text) - log_len ? (size_t)n :
+								    sizeof(log_text) - log_len - 1;
+}
+
+/* Debug mode: one line per request, and a line saying why a request was refused. */
+static void test_debug_log(void)
+{
+	struct fuse_session *se = harness_session(&recorder_ops, NULL);
+	struct msg m;
+
+	se->debug = true;
+	log_len = 0;
+	log_text[0] = '\0';
+	fuse_set_log_func(capture_log);
+	build_valid(&m, FUSE_LOOKUP);
+	run(se, &m, STYLE_DEV);
+	m.plen--; /* drop the name's NUL */
+	run(se, &m, STYLE_DEV);
+	fuse_set_log_func(NULL);
+	CHECK(strstr(log_text, "opcode: LOOKUP (1), nodeid: 16") != NULL);
+	CHECK(strstr(log_text, "pid: 4242") != NULL);
+	CHECK(strstr(log_text, "rejected: name not terminated") != NULL);
+	if (check_failures)
+		fprintf(stderr, "log was:\n%s", log_text);
+	harness_session_free(se);
+}
+
+/* Passthrough ids come from an ioctl on the session's /dev/fuse; anything else refuses. */
+static void test_passthrough_calls(void)
+{
+	struct fuse_session *se = harness_session(&recorder_ops, NULL);
+	struct fuse_req req;
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	fuse__req_init(&req, se);
+	req.tp = &fake_ops;
+	CHECK_EQ(fuse_passthrough_open(&req, -1), -EINVAL);
+	CHECK_EQ(fuse_passthrough_close(&req, 0), -EINVAL);
+	CHECK_EQ(fuse_passthrough_open(NULL, 0), -EINVAL);
+	if (null_fd >= 0) {
+		se->fd = null_fd;
+		/* /dev/null knows no FUSE ioctl: an error, never a (bogus) positive id. */
+		CHECK_LT(fuse_passthrough_open(&req, 0), 1);
+		CHECK_LT(fuse_passthrough_close(&req, 1), 0);
+		close(null_fd);
+	}
+	fuse__req_fini(&req);
+	harness_session_free(se);
+}
+
 int main(void)
 {
 	test_init_destroy();
@@ -515,5 +580,7 @@ int main(void)
 	test_defaults();
 	test_protocol_levels();
 	test_req_api();
+	test_debug_log();
+	test_passthrough_calls();
 	return check_result();
 }
