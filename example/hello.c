@@ -74,9 +74,9 @@ static int hello_readdir(const char *path, void *buf, fuse_fill_dir_t filler, of
 	(void)flags;
 	if (strcmp(path, "/") != 0)
 		return -ENOENT;
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
-	filler(buf, options.filename, NULL, 0, 0);
+	(void)filler(buf, ".", NULL, 0, 0);
+	(void)filler(buf, "..", NULL, 0, 0);
+	(void)filler(buf, options.filename, NULL, 0, 0);
 	return 0;
 }
 

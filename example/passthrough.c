@@ -95,7 +95,7 @@ static int pt_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		if (filler(buf, de->d_name, &st, 0, fill))
 			break;
 	}
-	closedir(dp);
+	(void)closedir(dp);
 	return 0;
 }
 
@@ -214,7 +214,7 @@ static int pt_read(const char *path, char *buf, size_t size, off_t offset,
 	if (res == -1)
 		res = -errno;
 	if (!fi)
-		close(fd);
+		(void)close(fd);
 	return (int)res;
 }
 
@@ -230,7 +230,7 @@ static int pt_write(const char *path, const char *buf, size_t size, off_t offset
 	if (res == -1)
 		res = -errno;
 	if (!fi)
-		close(fd);
+		(void)close(fd);
 	return (int)res;
 }
 
@@ -242,7 +242,7 @@ static int pt_statfs(const char *path, struct statvfs *st)
 static int pt_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	close((int)fi->fh);
+	(void)close((int)fi->fh);
 	return 0;
 }
 
@@ -265,7 +265,7 @@ static int pt_fallocate(const char *path, int mode, off_t offset, off_t length,
 		return -errno;
 	res = fallocate(fd, mode, offset, length) == -1 ? -errno : 0;
 	if (!fi)
-		close(fd);
+		(void)close(fd);
 	return res;
 }
 
@@ -314,10 +314,10 @@ static ssize_t pt_copy_file_range(const char *path_in, struct fuse_file_info *fi
 	if (res == -1)
 		res = -errno;
 	if (!fi_out)
-		close(fd_out);
+		(void)close(fd_out);
 out:
 	if (!fi_in)
-		close(fd_in);
+		(void)close(fd_in);
 	return res;
 }
 
@@ -332,7 +332,7 @@ static off_t pt_lseek(const char *path, off_t off, int whence, struct fuse_file_
 	if (res == -1)
 		res = -errno;
 	if (!fi)
-		close(fd);
+		(void)close(fd);
 	return res;
 }
 

@@ -143,7 +143,7 @@ static int pt_releasedir(const char *path, struct fuse_file_info *fi)
 	struct pt_dir *d = get_dir(fi);
 
 	(void)path;
-	closedir(d->dp);
+	(void)closedir(d->dp);
 	free(d);
 	return 0;
 }
@@ -305,7 +305,7 @@ static int pt_statfs(const char *path, struct statvfs *st)
 static int pt_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	close((int)fi->fh);
+	(void)close((int)fi->fh);
 	return 0;
 }
 
