@@ -27,6 +27,7 @@ Reusable pieces (import harness, or run this file with --help):
   check_uring_stats(stats, queues, min_requests=1, dev_other=0)  -> list of problems
   UringParam(value)                context manager: set enable_uring, restore the old value
   DmesgWatch()                     .start() then .problems(): new BUG:/WARNING:/fuse errors
+  sanitizer_reports(text)          ASan/UBSan/TSan/LSan findings in a daemon's stderr
   run_mount_test(cfg)              the whole sequence above; cfg = parse_args([...])
   reexec_with_private_dev_fuse(argv), bind_open_dev_fuse(dir)
                                    --private-dev-fuse: a 0666 /dev/fuse in a private mount
@@ -506,6 +507,15 @@ def _one_mount(cfg, base, src, mnt, env, user, stderr_path):
     return problems, rc_cmd
 
 
+_SANITIZER_RE = re.compile(r"(ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
+                           r"WARNING: ThreadSanitizer|runtime error: )")
+
+
+def sanitizer_reports(text):
+    """Sanitizer findings in a daemon's stderr (a sanitized build must not pass with them)."""
+    return ["sanitizer: " + l.strip() for l in text.splitlines() if _SANITIZER_RE.search(l)]
+
+
 def _check_stats(cfg, text):
     problems = []
     stats = parse_stats(text)
@@ -556,6 +566,7 @@ def run_mount_test(cfg):
             stderr_path = os.path.join(base, "daemon.stderr.%d" % i)
             more, rc_cmd = _one_mount(cfg, base, src, mnt, env, user, stderr_path)
             text = read_text(stderr_path)
+            more += sanitizer_reports(text)
             if cfg.transport == "uring":
                 more += _check_stats(cfg, text)
             if more:

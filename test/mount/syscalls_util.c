@@ -200,7 +200,8 @@ int list_dir(const char *path, struct names *l)
 	if (errno)
 		goto fail;
 	(void)closedir(dp);
-	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
 	return 0;
 fail:
 	(void)closedir(dp);
