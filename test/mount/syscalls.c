@@ -57,6 +57,7 @@ static const struct check checks[] = {
 	{ "readdir_src_many", t_readdir_src_many, false },
 	{ "unlinked_open", t_unlinked_open, true },
 	{ "o_trunc", t_o_trunc, true },
+	{ "long_names", t_long_names, true },
 	{ "o_excl", t_o_excl, true },
 	{ "errors", t_errors, true },
 };

@@ -119,6 +119,7 @@ void t_xattr(struct ctx *c);
 void t_statfs(struct ctx *c);
 void t_concurrent_metadata(struct ctx *c);
 void t_readdir_src_many(struct ctx *c);
+void t_long_names(struct ctx *c);
 void t_o_excl(struct ctx *c);
 void t_errors(struct ctx *c);
 

@@ -664,6 +664,58 @@ out:
 		return;
 }
 
+/*
+ * Names and link targets at their limits, and bytes a careless decoder trips on: they travel in
+ * the request payload, and readlink's answer fills a reply of PATH_MAX - 1 bytes.
+ */
+void t_long_names(struct ctx *c)
+{
+	static const char odd[] = "sp ace\nnew\tline\xff\xfe-\xc3\xa9t\xc3\xa9";
+	char n255[256], n255b[256], n256[257];
+	char *target = NULL, *got = NULL;
+	struct stat st;
+	ssize_t n;
+
+	memset(n255, 'x', 255);
+	n255[255] = '\0';
+	memset(n255b, 'y', 255);
+	n255b[255] = '\0';
+	memset(n256, 'z', 256);
+	n256[256] = '\0';
+	OK(write_file(M(n255), "long", 4));
+	OK(stat(S(n255), &st));
+	EQ(st.st_size, 4);
+	OK(rename(M(n255), M(n255b)));
+	if (file_is(c, S(n255b), "long", 4) < 0)
+		goto out;
+	ERR(open(M(n256), O_CREAT | O_WRONLY, 0644), ENAMETOOLONG);
+	ERR(stat(M(n256), &st), ENAMETOOLONG);
+	OK(write_file(M(odd), "odd", 3));
+	if (file_is(c, S(odd), "odd", 3) < 0)
+		goto out;
+	if (same_listing(c, c->m, c->s, 2) < 0)
+		goto out;
+
+	target = malloc(PATH_MAX);
+	got = malloc(PATH_MAX + 1);
+	TRUE(target && got);
+	memset(target, 'a', PATH_MAX - 1);
+	for (n = 100; n < PATH_MAX - 1; n += 100)
+		target[n] = '/';
+	target[PATH_MAX - 1] = '\0';
+	OK(symlink(target, M("l")));
+	OK(n = readlink(M("l"), got, PATH_MAX + 1));
+	EQ(n, PATH_MAX - 1);
+	TRUE(memcmp(got, target, PATH_MAX - 1) == 0);
+	OK(n = readlink(S("l"), got, PATH_MAX + 1));
+	EQ(n, PATH_MAX - 1);
+	OK(lstat(M("l"), &st));
+	EQ(st.st_size, PATH_MAX - 1);
+out:
+	free(target);
+	free(got);
+}
+
 void t_o_excl(struct ctx *c)
 {
 	int fd = -1;
