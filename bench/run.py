@@ -564,6 +564,7 @@ def main():
         log(f"run.py: cannot enable FUSE over io-uring ({e}); ring configurations will fail")
 
     # the disk backing must live on the root filesystem, not on a tmpfs /tmp
+    load_before = os.getloadavg()
     work = tempfile.mkdtemp(prefix="ringfuse-bench.", dir="/var/tmp")
     results, status = [], {}
     started = time.time()
@@ -579,15 +580,22 @@ def main():
             except OSError:
                 pass
 
+    load_after = os.getloadavg()
     summary = summarize(results, status, configs, opts["backings"])
     text = table(summary, status, configs, opts["backings"])
+    busy = max(load_before[1], load_after[1])
+    text = (f"load average (5 min) before {load_before[1]:.1f}, after {load_after[1]:.1f}"
+            f" on {os.cpu_count()} CPUs" +
+            ("  -- WARNING: the machine was busy with other work; numbers are noisy"
+             if busy > 0.75 * (os.cpu_count() or 1) else "") + "\n\n" + text)
     print(text)
     with open(os.path.join(out, "table.txt"), "w") as f:
         f.write(text + "\n")
     uname = os.uname()
     doc = {
         "meta": {"mode": modename, "opts": opts, "kernel": uname.release,
-                 "cpus": os.cpu_count(), "started": time.strftime(
+                 "cpus": os.cpu_count(), "loadavg_before": load_before,
+                 "loadavg_after": load_after, "started": time.strftime(
                      "%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                  "seconds": round(time.time() - started, 1),
                  "command": " ".join(sys.argv), "baseline": BASELINE},
