@@ -6,11 +6,15 @@ It owns the life of one test mount: a unique temporary directory with src/ and m
 started in the foreground (`-f`) with its stderr captured to a file, a bounded wait until the
 mount shows up in /proc/self/mountinfo, the test command run as `CMD... MNT SRC`, the unmount
 (umount, or fusermount3 -u for an unprivileged daemon), a bounded wait for the daemon to exit
-(10 s, then SIGTERM, then SIGKILL + umount -l, which is a failure), a scan of dmesg for new
-kernel complaints, and the clean-up, which happens whatever went wrong. With `--transport uring`
+(10 s, then SIGTERM, then SIGKILL + umount -l, which is a failure; the daemon must exit 0 and
+leave no process and no mount behind), a scan of dmesg for new kernel complaints and of the
+daemon's stderr for sanitizer reports, and the clean-up, which happens whatever went wrong. With `--transport uring`
 it also switches /sys/module/fuse/parameters/enable_uring on (restoring it afterwards), passes
 `-o io_uring`, sets RINGFUSE_STATS=1 and fails unless the daemon's `ringfuse-stats:` lines and
-its `fuse-ring-*` threads prove the ring carried the requests. Exit status: 0 pass, 1 fail,
+its `fuse-ring-*` threads prove the ring carried the requests (uring line present, one
+queue line per possible CPU, requests > 0 on the queues, commit_errors=0, dev other=0; the
+--queues/--min-ring-requests/--dev-other/--expect-ring-threads/--expect-fallback flags adjust
+these expectations). Exit status: 0 pass, 1 fail,
 77 skip (printed with the reason). The daemon's stderr is printed whenever the run fails.
 
 Reusable pieces (import harness, or run this file with --help):
@@ -19,7 +23,7 @@ Reusable pieces (import harness, or run this file with --help):
   is_mounted(path)                 whether path is a mount point in /proc/self/mountinfo
   mount_entry(path)                its mountinfo fields, or None
   start_daemon(argv, stderr_path, env=None, user=None)  -> Popen (own process group)
-  wait_mounted(mnt, proc, stderr_path, timeout=10)      -> None, raises HarnessError
+  wait_mounted(mnt, proc, stderr_path, timeout=10)      -> mountinfo fields; HarnessError
   ring_threads(pid)                names of the daemon's threads called fuse-ring-*
   unmount(mnt, user=None)          umount (root) or fusermount3 -u (as user); retries on EBUSY
   stop_daemon(proc, mnt, timeout=10)  -> (returncode, problems list)
