@@ -1140,7 +1140,8 @@ static const struct fuse_lowlevel_ops hp_ops = {
 static void hp_usage(const char *prog)
 {
 	printf("usage: %s [options] SOURCE MOUNTPOINT\n"
-	       "Mirror the directory SOURCE at MOUNTPOINT (runs in the foreground).\n\n"
+	       "       %s [options] -o source=SOURCE MOUNTPOINT\n"
+	       "Mirror the directory SOURCE at MOUNTPOINT (runs in the foreground; -f is accepted).\n\n"
 	       "  -d, --debug            print every request (also enables library debug output)\n"
 	       "  -s, --single           one thread serves /dev/fuse\n"
 	       "  --num-threads=N, --nthreads=N  at most N /dev/fuse worker threads\n"
@@ -1158,7 +1159,7 @@ static void hp_usage(const char *prog)
 	       "  --fd-cache=N           keep at most N inode descriptors open (default: from RLIMIT_NOFILE)\n"
 	       "  --stats                print counters on exit\n"
 	       "  -o OPT[,OPT...]        session and mount options, e.g. -o io_uring,allow_other\n"
-	       "  -h, --help             this text\n", prog);
+	       "  -h, --help             this text\n", prog, prog);
 }
 
 enum {
