@@ -24,7 +24,6 @@
 
 struct session_opts {
 	int debug;
-	int allow_root;
 	int no_interrupt;
 	int io_uring;
 };
@@ -40,10 +39,7 @@ FUSE_EXPORT void fuse_lowlevel_version(void)
 
 FUSE_EXPORT void fuse_lowlevel_help(void)
 {
-	printf("    -o allow_other           allow access by all users\n"
-	       "    -o allow_root            allow access by root (and the mounting user)\n"
-	       "    -o auto_unmount          unmount when the daemon exits\n"
-	       "    -o io_uring              carry requests over FUSE-over-io-uring queues (one per\n"
+	printf("    -o io_uring              carry requests over FUSE-over-io-uring queues (one per\n"
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
 	       "                             (also: FUSE_URING_ENABLE=1)\n"
@@ -107,7 +103,6 @@ static const struct fuse_opt session_opt_spec_keyed[] = {
 	SESSION_OPT("debug", debug),
 	SESSION_OPT("-d", debug),
 	SESSION_OPT("--debug", debug),
-	SESSION_OPT("allow_root", allow_root),
 	SESSION_OPT("no_interrupt", no_interrupt),
 	SESSION_OPT("io_uring", io_uring),
 	FUSE_OPT_KEY("io_uring_q_depth=", KEY_Q_DEPTH),
@@ -178,8 +173,6 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 		goto fail;
 
 	se->debug = parse.opts.debug;
-	se->allow_root = parse.opts.allow_root;
-	se->deny_others = parse.opts.allow_root;
 	se->no_interrupt = parse.opts.no_interrupt;
 	if (session_apply_uring_opts(se, &parse.opts) < 0)
 		goto fail;
@@ -199,6 +192,9 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	se->mo = fuse__mount_opts_parse(args);
 	if (!se->mo)
 		goto fail;
+	/* The kernel only hears allow_other; the session itself turns away everyone else. */
+	se->allow_root = fuse__mount_opts_allow_root(se->mo);
+	se->deny_others = se->allow_root;
 
 	if (args->argc == 1 && args->argv[0][0] == '-') {
 		fuse_log(FUSE_LOG_ERR,
@@ -356,7 +352,8 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 	fuse__stats_print(se);
 	/* The ring threads use the fd: they must be gone before it is closed. */
 	fuse__uring_stop(se);
-	fuse__kernel_unmount(se->mountpoint, -1, se->mo);
+	/* With the fd the unmount can tell whether this mount is still ours (fusermount3 -u). */
+	fuse__kernel_unmount_keep_fd(se->mountpoint, se->fd, se->mo);
 	free(se->mountpoint);
 	se->mountpoint = NULL;
 }
