@@ -12,6 +12,7 @@
 
 #include "export_i.h"
 #include "fuse_lowlevel.h"
+#include "mount_i.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -68,7 +69,16 @@ static const struct fuse_opt cmdline_spec[] = {
  */
 static int cmdline_set_mountpoint(struct fuse_cmdline_opts *opts, const char *arg)
 {
-	char *abs = realpath(arg, NULL);
+	char *abs;
+
+	/*
+	 * "/dev/fd/N" names a /dev/fuse a mount helper already opened for us; resolved, it
+	 * would become "/dev/fuse" and the fd number would be lost.
+	 */
+	if (fuse__mount_fd_from_path(arg) >= 0)
+		abs = strdup(arg);
+	else
+		abs = realpath(arg, NULL);
 
 	if (abs == NULL) {
 		fuse_log(FUSE_LOG_ERR, "fuse: bad mount point `%s': %s\n", arg, strerror(errno));
