@@ -154,6 +154,13 @@ static void reply_fill_open(struct fuse__open_out *out, const struct fuse_file_i
 	if (fi->parallel_direct_writes)
 		out->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
 	if (fi->backing_id > 0) {
+		/*
+		 * The kernel fails the open() with EIO when a passthrough open carries
+		 * FOPEN_KEEP_CACHE, and the flag means nothing there: reads go to the backing
+		 * file's own page cache. Filesystems that set keep_cache on every open (as
+		 * libfuse's examples do) would otherwise lose passthrough by turning it on.
+		 */
+		out->open_flags &= ~FOPEN_KEEP_CACHE;
 		out->open_flags |= FOPEN_PASSTHROUGH;
 		out->backing_id = fi->backing_id;
 	}
@@ -523,12 +530,15 @@ FUSE_EXPORT size_t fuse_add_direntry(fuse_req_t req, char *buf, size_t bufsize,
 {
 	size_t namelen, need;
 
-	if (!name || !stbuf)
+	/* Sizing calls (buf NULL) may pass no stat: only the name counts then. */
+	if (!name)
 		return 0;
 	namelen = strlen(name);
 	need = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
 	if (!buf || need > bufsize)
 		return need;
+	if (!stbuf)
+		return 0;
 	reply_fill_dirent((struct fuse_dirent *)buf, name, namelen, stbuf->st_ino,
 			  stbuf->st_mode, off);
 	return need;
@@ -541,12 +551,14 @@ FUSE_EXPORT size_t fuse_add_direntry_plus(fuse_req_t req, char *buf, size_t bufs
 	struct fuse_direntplus *dp;
 	size_t namelen, need;
 
-	if (!name || !e)
+	if (!name)
 		return 0;
 	namelen = strlen(name);
 	need = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET_DIRENTPLUS + namelen);
 	if (!buf || need > bufsize)
 		return need;
+	if (!e)
+		return 0;
 	dp = (struct fuse_direntplus *)buf;
 	fuse__fill_entry_out(&dp->entry_out, e);
 	reply_fill_dirent(&dp->dirent, name, namelen, e->attr.st_ino, e->attr.st_mode, off);
