@@ -11,6 +11,7 @@
 
 #include "ringfuse_config.h"
 #include "export_i.h"
+#include "fuse_i.h"
 #include "fuse_lowlevel.h"
 #include "loop_config_i.h"
 
@@ -119,9 +120,9 @@ static void signal_exit_handler(int sig)
 {
 	struct fuse_session *se = __atomic_load_n(&signal_session, __ATOMIC_ACQUIRE);
 
-	(void)sig;
+	/* The loop returns the signal number, as libfuse's does, so main() can tell why. */
 	if (se != NULL)
-		fuse_session_exit(se);
+		fuse__session_exit(se, sig);
 }
 
 /*
