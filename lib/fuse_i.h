@@ -44,7 +44,10 @@ struct fuse__cuse;
  * read buffer: arg points just past the fuse_in_header, arg_len counts everything after it,
  * and payload is NULL because the variable part follows the fixed argument inside arg. On the
  * ring the fixed argument sits in the entry's op_in area (arg_len = 128, the area's size) and
- * the variable part in the entry's payload buffer (payload, payload_len).
+ * the variable part in the entry's payload buffer (payload, payload_len). A ring request
+ * whose op_in area is empty (NOTIFY_REPLY: in->len is the header plus the payload alone) is
+ * shown in the /dev/fuse layout instead, arg = payload and payload = NULL, so that the
+ * dispatcher finds its fixed argument where it looks for it.
  */
 struct fuse__req_view {
 	const struct fuse_in_header *in;
