@@ -321,6 +321,18 @@ static void lo_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_POSIX_LOCKS;
 }
 
+/* Files still open when the connection ends (abort, signal) never see a RELEASE. */
+static void lo_drop_files(struct lo_inode *inode)
+{
+	while (inode->files) {
+		struct lo_file *f = inode->files;
+
+		inode->files = f->next;
+		(void)close(f->fd);
+		free(f);
+	}
+}
+
 static void lo_destroy(void *userdata)
 {
 	struct lo_data *lo = userdata;
@@ -333,12 +345,14 @@ static void lo_destroy(void *userdata)
 		while (p) {
 			struct lo_inode *next = p->next;
 
+			lo_drop_files(p);
 			(void)close(p->fd);
 			free(p);
 			p = next;
 		}
 		lo->buckets[i] = NULL;
 	}
+	lo_drop_files(&lo->root);
 	lo->ninodes = 0;
 }
 
