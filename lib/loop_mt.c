@@ -3,9 +3,10 @@
  * The worker-pool loop for /dev/fuse: every worker reads and handles requests; when the last
  * idle worker takes a request another is started (up to max_threads), and workers beyond
  * max_idle_threads that find themselves idle leave. With clone_fd each worker reads its own
- * cloned device fd. Exit needs no pthread_cancel: readers sleep in poll() on the device and
- * the session's exit eventfd (fuse_dev.c), so fuse_session_exit() wakes all of them, and
- * unmount wakes them with ENODEV.
+ * cloned device fd. Exit needs no pthread_cancel: readers sleep on the device and the
+ * session's exit eventfd (fuse_dev.c), so fuse_session_exit() wakes all of them, and unmount
+ * wakes them with ENODEV. Each worker sleeps in its own epoll set that holds the device with
+ * EPOLLEXCLUSIVE, so that a request wakes one idle worker instead of the whole pool.
  */
 #include "fuse_i.h"
 #include "loop_config_i.h"
@@ -35,6 +36,14 @@ struct mt_loop {
 };
 
 static void *mt_worker_main(void *arg);
+
+/*
+ * fuse_dev.c: a reader's own epoll set (fd or -errno), and a read that sleeps in it (ep < 0:
+ * poll()). Declared here until fuse_i.h carries them next to fuse__dev_read.
+ */
+int fuse__dev_waiter_new(struct fuse_session *se, struct fuse_chan *ch);
+ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void *buf,
+			    size_t size, int ep);
 
 /* Called with mt->lock held. */
 static int mt_start_worker(struct mt_loop *mt)
@@ -81,8 +90,11 @@ static void *mt_worker_main(void *arg)
 	void *buf;
 	ssize_t n;
 	bool leaving = false;
+	int ep;
 
 	pthread_setname_np(pthread_self(), "fuse-worker");
+	/* Without it the worker still works, waking with the herd in poll(). */
+	ep = fuse__dev_waiter_new(se, w->ch);
 	buf = malloc(bufsize);
 	if (!buf) {
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
@@ -95,7 +107,7 @@ static void *mt_worker_main(void *arg)
 	}
 
 	while (!fuse_session_exited(se)) {
-		n = fuse__dev_read(se, w->ch, buf, bufsize);
+		n = fuse__dev_read_wait(se, w->ch, buf, bufsize, ep);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {
@@ -131,6 +143,8 @@ static void *mt_worker_main(void *arg)
 	}
 	free(buf);
 out:
+	if (ep >= 0)
+		close(ep);
 	pthread_mutex_lock(&mt->lock);
 	mt->numworker--;
 	mt->numavail--;
