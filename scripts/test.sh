@@ -63,6 +63,18 @@ status=0
 meson setup build-ci --wipe -Dwerror=true -Dbuildtype=debugoptimized >/dev/null 2>&1 ||
   meson setup build-ci -Dwerror=true -Dbuildtype=debugoptimized
 ninja -C build-ci
+# Tests that depend on something found at configure time (the system libfuse3, clang, Debian's
+# high-level binaries) must be registered: a test that was never defined cannot even skip.
+required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
+  notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
+  unprivileged-fusermount-sys cuse-path)
+listed=$(meson test -C build-ci --list 2>/dev/null)
+for t in "${required_tests[@]}"; do
+  if ! grep -q " / $t\$" <<<"$listed"; then
+    echo "test.sh: test '$t' is not defined in this build (a configure-time dependency is missing)" >&2
+    status=1
+  fi
+done
 run_suites build-ci || status=1
 
 # The ring threads and their teardown again under ASan+UBSan (leaks included).
