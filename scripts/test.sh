@@ -3,8 +3,8 @@
 # The whole test run, as CI does it: install dependencies, build with warnings as errors,
 # run every meson suite (unit, compat, mount, uring, highlevel), run the io-uring and mount
 # suites again under AddressSanitizer+UBSan, compile a build without io-uring, run the
-# benchmark's quick mode as a smoke check, and fail if any test was skipped (a skip is not a pass; the only
-# allowed skip is the CUSE mount test: these kernels have no /dev/cuse).
+# benchmark's quick mode as a smoke check, and fail if any test was skipped (a skip is not a
+# pass; the only allowed skip is the CUSE mount test: these kernels have no /dev/cuse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
