@@ -268,6 +268,14 @@ extern const struct fuse__transport_ops fuse__dev_ops;
 int fuse__dev_write(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov, int count);
 /* Read one request into buf; returns bytes read, 0 on session end, or -errno (-EINTR/-EAGAIN retry). */
 ssize_t fuse__dev_read(struct fuse_session *se, struct fuse_chan *ch, void *buf, size_t size);
+/*
+ * A pool reader's own wait set: the device with EPOLLEXCLUSIVE (a request wakes one idle
+ * reader) and the exit eventfd without it (exit wakes all). Returns the epoll fd or -errno.
+ */
+int fuse__dev_waiter_new(struct fuse_session *se, struct fuse_chan *ch);
+/* fuse__dev_read that sleeps in the wait set ep when there is nothing to read (ep < 0: poll). */
+ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void *buf,
+			    size_t size, int ep);
 /* Build a request from a buffer read on ch and dispatch it. */
 void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len);
 struct fuse_chan *fuse__chan_new(int fd);

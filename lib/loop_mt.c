@@ -40,14 +40,6 @@ struct mt_loop {
 
 static void *mt_worker_main(void *arg);
 
-/*
- * fuse_dev.c: a reader's own epoll set (fd or -errno), and a read that sleeps in it (ep < 0:
- * poll()). Declared here until fuse_i.h carries them next to fuse__dev_read.
- */
-int fuse__dev_waiter_new(struct fuse_session *se, struct fuse_chan *ch);
-ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void *buf,
-			    size_t size, int ep);
-
 /* Called with mt->lock held. */
 static int mt_start_worker(struct mt_loop *mt)
 {
