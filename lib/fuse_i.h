@@ -184,7 +184,6 @@ struct fuse_session {
 
 	/* Options (fuse_session_new). */
 	bool debug;
-	bool allow_root;
 	bool deny_others;        /* allow_root: reject requests from others than owner and root */
 	bool no_interrupt;       /* never track interrupts (saves the bookkeeping) */
 	unsigned int max_read_opt;

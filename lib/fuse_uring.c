@@ -714,13 +714,35 @@ static int uring_set_idle(bool idle)
 	return 0;
 }
 
+/*
+ * CAP_SYS_NICE in the effective set. Root in a container may lack it, so euid 0 proves
+ * nothing; without libcap the bitmask in /proc is the way to ask.
+ */
+static bool uring_has_cap_sys_nice(void)
+{
+	unsigned long long caps = 0;
+	bool found = false;
+	char line[128];
+	FILE *f = fopen("/proc/thread-self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			found = true;
+			break;
+		}
+	(void)fclose(f);
+	return found && (caps & (1ULL << 23)); /* CAP_SYS_NICE */
+}
+
 /* Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE that covers the thread's nice. */
 static bool uring_can_leave_idle(void)
 {
 	struct rlimit rl;
 	int nice;
 
-	if (geteuid() == 0)
+	if (uring_has_cap_sys_nice())
 		return true;
 	errno = 0;
 	nice = getpriority(PRIO_PROCESS, 0);

@@ -193,8 +193,7 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	if (!se->mo)
 		goto fail;
 	/* The kernel only hears allow_other; the session itself turns away everyone else. */
-	se->allow_root = fuse__mount_opts_allow_root(se->mo);
-	se->deny_others = se->allow_root;
+	se->deny_others = fuse__mount_opts_allow_root(se->mo);
 
 	if (args->argc == 1 && args->argv[0][0] == '-') {
 		fuse_log(FUSE_LOG_ERR,
