@@ -207,6 +207,15 @@ struct fuse_session {
 
 	struct fuse__dev_stats dev_stats;
 	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
+	/*
+	 * A filesystem run by fuse_session_loop (or a loop of its own) was promised one request
+	 * at a time, and many rely on it (Debian's squashfuse keeps unlocked caches and runs
+	 * itself with -s). The ring delivers on every queue thread at once, so with the ring on
+	 * and no multi-threaded loop, fuse__dispatch runs handlers under serial_lock.
+	 */
+	atomic_bool loop_mt;     /* fuse_session_loop_mt runs this session */
+	atomic_bool serial;      /* decided at INIT, before the first ring request */
+	pthread_mutex_t serial_lock;
 
 	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */
 	struct fuse__cuse *cuse;
@@ -240,7 +249,8 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
 /*
  * Decode and check one request and call the filesystem's handler (or reply an error). Never
  * fails: a malformed request gets -EINVAL (or is dropped when it must not be answered), and
- * the request is always completed by the time the handler has replied.
+ * the request is always completed by the time the handler has replied. Takes serial_lock
+ * around the handler when the session is serial (see struct fuse_session).
  */
 void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);
 /* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */

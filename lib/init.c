@@ -90,12 +90,19 @@ static void init_start_ring(struct fuse_session *se, uint64_t *outflags)
 	} else if (!(se->conn.want & FUSE_CAP_OVER_IO_URING)) {
 		snprintf(cfg->why_not, sizeof(cfg->why_not),
 			 "the filesystem's init() cleared FUSE_CAP_OVER_IO_URING");
-	} else if (fuse__uring_start(se) == 0) {
-		cfg->active = true;
-		*outflags |= FUSE_OVER_IO_URING;
-		if (se->debug)
-			fuse_log(FUSE_LOG_DEBUG, "ringfuse: io_uring transport on\n");
-		return;
+	} else {
+		/* Set before the queue threads exist, so none of them can see it change. */
+		atomic_store(&se->serial, !atomic_load(&se->loop_mt));
+		if (fuse__uring_start(se) == 0) {
+			cfg->active = true;
+			*outflags |= FUSE_OVER_IO_URING;
+			if (se->debug)
+				fuse_log(FUSE_LOG_DEBUG, "ringfuse: io_uring transport on%s\n",
+					 atomic_load(&se->serial) ?
+						 " (single-threaded loop: one handler at a time)" : "");
+			return;
+		}
+		atomic_store(&se->serial, false);
 	}
 	/* fuse__uring_start wrote its own reason on failure. */
 	if (!cfg->why_not[0])

@@ -192,6 +192,8 @@ static int mt_run(struct fuse_session *se, const struct fuse_loop_config *config
 	struct mt_loop mt = { 0 };
 	int err;
 
+	/* Before the first read: INIT, read by a worker, decides whether ring handlers serialize. */
+	atomic_store(&se->loop_mt, true);
 	mt.se = se;
 	mt.clone_fd = config->clone_fd;
 	mt.max_threads = config->max_threads ? config->max_threads : 1;

@@ -122,6 +122,7 @@ static void session_free(struct fuse_session *se)
 	if (se->mo)
 		fuse__mount_opts_free(se->mo);
 	fuse__notify_cleanup(se);
+	pthread_mutex_destroy(&se->serial_lock);
 	pthread_mutex_destroy(&se->lock);
 	free(se->io);
 	free(se->cuse);
@@ -160,6 +161,11 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	se->owner = getuid();
 	se->inflight.next = se->inflight.prev = &se->inflight;
 	if (pthread_mutex_init(&se->lock, NULL) != 0) {
+		free(se);
+		return NULL;
+	}
+	if (pthread_mutex_init(&se->serial_lock, NULL) != 0) {
+		pthread_mutex_destroy(&se->lock);
 		free(se);
 		return NULL;
 	}

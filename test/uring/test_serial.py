@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A single-threaded loop gets one request at a time, even when the ring delivers on every CPU.
+
+Usage: test_serial.py --daemon serial_ll [--passes N]
+
+Mounts serial_ll (it counts handlers that start while another is still running) over io-uring
+twice, with readers pinned to every CPU reading its "data" file at the same time and checking
+every byte:
+  -s (fuse_session_loop): the daemon must report overlaps=0, and every queue must have
+     carried requests (otherwise the run proved nothing about concurrent delivery);
+  no -s (fuse_session_loop_mt): the control; the daemon must report overlaps > 0, which shows
+     that the readers do drive handlers concurrently and that the counter can catch it.
+Debian's squashfuse runs itself with -s and keeps unlocked caches; before handlers were
+serialized it read wrong bytes and crashed over the ring.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+import ringtest
+import harness
+
+CHUNK = 128 * 1024
+PAGE = 4096
+# serial_ll's byte at offset o is (o*131 + (o >> 12)) & 0xff: within page p that is
+# (i*131 + p) & 0xff, so each page is the first one with every byte shifted by p.
+BASE = bytes((i * 131) & 0xFF for i in range(PAGE))
+SHIFT = [bytes((b + s) & 0xFF for b in range(256)) for s in range(256)]
+
+
+def expected(off, n):
+    pages = [BASE.translate(SHIFT[(p) & 0xFF]) for p in range(off // PAGE, (off + n) // PAGE)]
+    return b"".join(pages)
+
+
+def reader(path, cpu, passes):
+    """Child: read the whole file `passes` times on one CPU; exit 0 if every byte matched."""
+    os.sched_setaffinity(0, {cpu})
+    fd = os.open(path, os.O_RDONLY)
+    size = os.fstat(fd).st_size
+    for _ in range(passes):
+        for off in range(0, size, CHUNK):
+            got = os.pread(fd, CHUNK, off)
+            if got != expected(off, len(got)) or len(got) != min(CHUNK, size - off):
+                sys.stderr.write("cpu %d: wrong bytes at offset %d\n" % (cpu, off))
+                os._exit(1)
+    os.close(fd)
+    os._exit(0)
+
+
+def run_readers(mnt, passes):
+    """Readers on every CPU at once; returns the problems."""
+    path = os.path.join(mnt, "data")
+    kids = []
+    for cpu in sorted(os.sched_getaffinity(0)):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                reader(path, cpu, passes)
+            finally:
+                os._exit(2)
+        kids.append((cpu, pid))
+    problems = []
+    for cpu, pid in kids:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            problems.append("reader on cpu %d failed (wait status %d)" % (cpu, status))
+    return problems
+
+
+def read_counters(mnt):
+    with open(os.path.join(mnt, "stats")) as f:
+        text = f.read()
+    m = re.match(r"overlaps=(\d+) max_active=(\d+) handlers=(\d+)", text)
+    if not m:
+        raise harness.HarnessError("stats file says %r" % text)
+    return {"overlaps": int(m.group(1)), "max_active": int(m.group(2)),
+            "handlers": int(m.group(3))}
+
+
+def one_run(daemon, single, passes, mounts):
+    label = "-s" if single else "multi-threaded"
+    problems = []
+    m = ringtest.Mount(daemon, source=False, args=["-s"] if single else [])
+    mounts.append(m)
+    try:
+        with m:
+            problems += run_readers(m.mnt, passes)
+            c = read_counters(m.mnt)
+            ringtest.log("%s: %s" % (label, c))
+            if c["handlers"] < passes * 128:
+                problems.append("%s: only %d handlers ran" % (label, c["handlers"]))
+            if single and c["overlaps"] != 0:
+                problems.append("-s: %d handlers started while another ran (max %d at once)"
+                                % (c["overlaps"], c["max_active"]))
+            if not single and c["overlaps"] == 0:
+                problems.append("multi-threaded: no overlapping handlers seen, so the check "
+                                "cannot tell a serialized loop from a concurrent one")
+    except harness.HarnessError as e:
+        problems.append("%s: %s" % (label, e))
+    problems += ["%s: %s" % (label, p) for p in m.problems]
+    if m.stats is not None:
+        m.print_stats()
+        problems += ["%s: %s" % (label, p) for p in m.ring_problems()]
+        idle = [q for q in range(harness.possible_cpus())
+                if m.stats["queues"].get(q, {}).get("requests", 0) < passes * 16]
+        if idle:
+            problems.append("%s: queue(s) %s carried almost no reads: the readers did not "
+                            "reach every queue" % (label, idle))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--daemon", required=True)
+    ap.add_argument("--passes", type=int, default=4)
+    a = ap.parse_args()
+    ringtest.need_root_and_param()
+    if len(os.sched_getaffinity(0)) < 2:
+        ringtest.log("FAIL: needs two CPUs to deliver on two queues at once")
+        return 1
+    problems, mounts = [], []
+    dmesg = harness.DmesgWatch()
+    dmesg.start()
+    with harness.UringParam("Y"):
+        problems += one_run(a.daemon, True, a.passes, mounts)
+        problems += one_run(a.daemon, False, a.passes, mounts)
+    return ringtest.finish(problems, mounts, dmesg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
