@@ -210,10 +210,11 @@ struct fuse_session {
 	/*
 	 * A filesystem run by fuse_session_loop (or a loop of its own) was promised one request
 	 * at a time, and many rely on it (Debian's squashfuse keeps unlocked caches and runs
-	 * itself with -s). The ring delivers on every queue thread at once, so with the ring on
-	 * and no multi-threaded loop, fuse__dispatch runs handlers under serial_lock.
+	 * itself with -s), as does a worker pool limited to one thread. The ring delivers on
+	 * every queue thread at once, so with the ring on and no parallel loop, fuse__dispatch
+	 * runs handlers under serial_lock.
 	 */
-	atomic_bool loop_mt;     /* fuse_session_loop_mt runs this session */
+	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
 	pthread_mutex_t serial_lock;
 

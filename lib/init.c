@@ -92,7 +92,7 @@ static void init_start_ring(struct fuse_session *se, uint64_t *outflags)
 			 "the filesystem's init() cleared FUSE_CAP_OVER_IO_URING");
 	} else {
 		/* Set before the queue threads exist, so none of them can see it change. */
-		atomic_store(&se->serial, !atomic_load(&se->loop_mt));
+		atomic_store(&se->serial, !atomic_load(&se->loop_parallel));
 		if (fuse__uring_start(se) == 0) {
 			cfg->active = true;
 			*outflags |= FUSE_OVER_IO_URING;

@@ -192,11 +192,14 @@ static int mt_run(struct fuse_session *se, const struct fuse_loop_config *config
 	struct mt_loop mt = { 0 };
 	int err;
 
-	/* Before the first read: INIT, read by a worker, decides whether ring handlers serialize. */
-	atomic_store(&se->loop_mt, true);
 	mt.se = se;
 	mt.clone_fd = config->clone_fd;
 	mt.max_threads = config->max_threads ? config->max_threads : 1;
+	/*
+	 * Before the first read, because INIT (read by a worker) decides whether ring handlers
+	 * serialize: a pool of one thread promised one handler at a time, like the plain loop.
+	 */
+	atomic_store(&se->loop_parallel, mt.max_threads > 1);
 	mt.max_idle = config->max_idle_threads;
 	if (pthread_mutex_init(&mt.lock, NULL) != 0)
 		return -ENOMEM;

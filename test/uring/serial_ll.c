@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A test filesystem that notices when two of its handlers run at the same time. A filesystem
- * run with -s (fuse_session_loop) is promised one request at a time, however many ring
- * threads deliver them; this one counts every handler entered while another was still
+ * run with -s (fuse_session_loop), or by a worker pool of one thread (-o max_threads=1), is
+ * promised one request at a time, however many ring threads deliver them; this one counts every handler entered while another was still
  * running, and lingers in read so that an overlap has time to happen. It serves one
  * read-only file, "data", whose bytes follow from their offsets (so readers can check what
  * they got), and "stats", which reports the counters as "overlaps=N max_active=M
@@ -195,6 +195,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
+	struct fuse_loop_config *cfg;
 	struct fuse_session *se = NULL;
 	int ret = 1;
 
@@ -202,7 +203,7 @@ int main(int argc, char *argv[])
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		goto out_args;
 	if (!opts.mountpoint) {
-		fprintf(stderr, "usage: %s [-s] [-o io_uring] MOUNTPOINT\n", argv[0]);
+		fprintf(stderr, "usage: %s [-s] [-o max_threads=N] [-o io_uring] MOUNTPOINT\n", argv[0]);
 		goto out_args;
 	}
 	se = fuse_session_new(&args, &serial_ops, sizeof(serial_ops), NULL);
@@ -212,11 +213,20 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
-	if (opts.singlethread)
+	if (opts.singlethread) {
 		ret = fuse_session_loop(se);
-	else
-		ret = fuse_session_loop_mt(se, NULL);
+	} else {
+		cfg = fuse_loop_cfg_create();
+		if (!cfg) {
+			fprintf(stderr, "%s: cannot allocate the loop configuration\n", argv[0]);
+			goto out_unmount;
+		}
+		fuse_loop_cfg_set_max_threads(cfg, opts.max_threads);
+		ret = fuse_session_loop_mt(se, cfg);
+		fuse_loop_cfg_destroy(cfg);
+	}
 	ret = ret != 0 ? 1 : 0;
+out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

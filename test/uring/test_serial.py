@@ -7,10 +7,12 @@ Usage: test_serial.py --daemon serial_ll [--passes N]
 Mounts serial_ll (it counts handlers that start while another is still running) over io-uring
 twice, with readers pinned to every CPU reading its "data" file at the same time and checking
 every byte:
-  -s (fuse_session_loop): the daemon must report overlaps=0, and every queue must have
-     carried requests (otherwise the run proved nothing about concurrent delivery);
-  no -s (fuse_session_loop_mt): the control; the daemon must report overlaps > 0, which shows
-     that the readers do drive handlers concurrently and that the counter can catch it.
+  -s (fuse_session_loop) and -o max_threads=1 (fuse_session_loop_mt with a pool of one):
+     the daemon must report overlaps=0, and every queue must have carried requests
+     (otherwise the run proved nothing about concurrent delivery);
+  neither (fuse_session_loop_mt, 10 threads): the control; the daemon must report
+     overlaps > 0, which shows that the readers do drive handlers concurrently and that the
+     counter can catch it.
 Debian's squashfuse runs itself with -s and keeps unlocked caches; before handlers were
 serialized it read wrong bytes and crashed over the ring.
 """
@@ -81,10 +83,11 @@ def read_counters(mnt):
             "handlers": int(m.group(3))}
 
 
-def one_run(daemon, single, passes, mounts):
-    label = "-s" if single else "multi-threaded"
+def one_run(daemon, label, args, passes, mounts):
+    """label "-s", "max_threads=1" (both must not overlap) or "multi-threaded" (must)."""
+    single = label != "multi-threaded"
     problems = []
-    m = ringtest.Mount(daemon, source=False, args=["-s"] if single else [])
+    m = ringtest.Mount(daemon, source=False, args=args)
     mounts.append(m)
     try:
         with m:
@@ -94,8 +97,8 @@ def one_run(daemon, single, passes, mounts):
             if c["handlers"] < passes * 128:
                 problems.append("%s: only %d handlers ran" % (label, c["handlers"]))
             if single and c["overlaps"] != 0:
-                problems.append("-s: %d handlers started while another ran (max %d at once)"
-                                % (c["overlaps"], c["max_active"]))
+                problems.append("%s: %d handlers started while another ran (max %d at once)"
+                                % (label, c["overlaps"], c["max_active"]))
             if not single and c["overlaps"] == 0:
                 problems.append("multi-threaded: no overlapping handlers seen, so the check "
                                 "cannot tell a serialized loop from a concurrent one")
@@ -126,8 +129,10 @@ def main():
     dmesg = harness.DmesgWatch()
     dmesg.start()
     with harness.UringParam("Y"):
-        problems += one_run(a.daemon, True, a.passes, mounts)
-        problems += one_run(a.daemon, False, a.passes, mounts)
+        problems += one_run(a.daemon, "-s", ["-s"], a.passes, mounts)
+        problems += one_run(a.daemon, "max_threads=1", ["-o", "max_threads=1"], a.passes,
+                            mounts)
+        problems += one_run(a.daemon, "multi-threaded", [], a.passes, mounts)
     return ringtest.finish(problems, mounts, dmesg)
 
 
