@@ -10,6 +10,7 @@
  * answer to, dropped), never read out of bounds.
  */
 #include "dispatch_i.h"
+#include "tsan_i.h"
 
 #include <fcntl.h>
 #include <stdalign.h>
@@ -1066,7 +1067,12 @@ static void dispatch_request(struct fuse_req *req, const struct fuse__req_view *
 	size_t plen;
 	uint32_t expected;
 
-	req->unique = in->unique;
+	/*
+	 * Both transports set unique before publishing the request to INTERRUPT lookups, which
+	 * read it under a lock; storing the same value again here would race with them.
+	 */
+	if (req->unique != in->unique)
+		req->unique = in->unique;
 	req->opcode = in->opcode;
 	req->ctx.uid = in->uid;
 	req->ctx.gid = in->gid;
@@ -1133,6 +1139,7 @@ void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
 	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
 	bool serial = atomic_load(&se->serial);
 
+	fuse__tsan_acquire(se);
 	if (serial)
 		pthread_mutex_lock(&se->serial_lock);
 	dispatch_request(req, v);

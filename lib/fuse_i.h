@@ -196,7 +196,11 @@ struct fuse_session {
 	uint64_t kernel_flags;   /* what the kernel offered (flags | flags2 << 32) */
 	atomic_bool got_init;
 	atomic_bool got_destroy;
-	size_t bufsize;          /* /dev/fuse read buffer size (header + max_write + slack) */
+	/*
+	 * /dev/fuse read buffer size (header + max_write + slack). INIT shrinks it while pool
+	 * workers may be starting and reading it: atomic, and a stale (larger) value is safe.
+	 */
+	_Atomic size_t bufsize;
 	uint32_t max_pages;
 
 	/* Guards inflight and notify_* below. */

@@ -6,6 +6,7 @@
  * the directory-entry encoders and the header of notifications. No transport is named here.
  */
 #include "dispatch_i.h"
+#include "tsan_i.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -51,6 +52,7 @@ int fuse__send_reply_iov(struct fuse_req *req, int error, struct iovec *iov, int
 		fuse_log(FUSE_LOG_DEBUG, "   unique: %llu, %s %i, outsize: %zu\n",
 			 (unsigned long long)req->unique, error ? "error:" : "success:", error,
 			 len);
+	fuse__tsan_release(req->se);
 	return req->tp->send(req, iov, count);
 }
 
@@ -79,8 +81,10 @@ FUSE_EXPORT int fuse_reply_err(fuse_req_t req, int err)
 
 FUSE_EXPORT void fuse_reply_none(fuse_req_t req)
 {
-	if (req)
-		req->tp->drop(req);
+	if (!req)
+		return;
+	fuse__tsan_release(req->se);
+	req->tp->drop(req);
 }
 
 static uint64_t reply_timeout_sec(double t)

@@ -429,12 +429,13 @@ void fuse__session_track(struct fuse_session *se, struct fuse_req *req)
 
 void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req)
 {
-	if (!req->next)
-		return;
+	/* Tested under the lock: tracking a newer request rewrites this one's next. */
 	pthread_mutex_lock(&se->lock);
-	req->prev->next = req->next;
-	req->next->prev = req->prev;
-	req->next = req->prev = NULL;
+	if (req->next) {
+		req->prev->next = req->next;
+		req->next->prev = req->prev;
+		req->next = req->prev = NULL;
+	}
 	pthread_mutex_unlock(&se->lock);
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +373,7 @@ static void test_locks(void)
 struct race {
 	struct hl_nodetab *nt;
 	uint64_t leaf;
-	volatile int stop;
+	atomic_int stop;
 	int bad;
 };
 

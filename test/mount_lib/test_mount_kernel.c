@@ -34,6 +34,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,7 @@ static void force_unmount(void)
  */
 struct server {
 	int fd;
-	volatile int stop;
+	atomic_int stop;
 	int got_init;
 	int bad;
 	pthread_t thread;
