@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Debian's own high-level FUSE binaries, unmodified, on ringfuse's libfuse3.so.3.
 
-    hl_mount.py [--transport dev|uring] --lib DIR [--sftp] [--setup SHELL] --check KIND[:ARG]
+    hl_mount.py [--transport dev|uring|uring-opt] --lib DIR [--sftp] [--setup SHELL] --check KIND[:ARG]
                 -- DAEMON [ARGS...]
 
 Built from the pieces of test/mount/harness.py (work directory, daemon start, mount wait,
@@ -12,7 +12,9 @@ libfuse3.so.3 and not /usr/lib's. --sftp connects the daemon's stdin/stdout to a
 /usr/lib/openssh/sftp-server through a pipe pair (sshfs -o passive: no network, no ssh).
 {src} and {mnt} in SETUP and the daemon's arguments are replaced by the work directories.
 The check KIND[:ARG] is one of hl_check.py's. Over uring the daemon gets FUSE_URING_ENABLE=1
-(and no -o io_uring: the environment alone must switch an unmodified binary over), and the run
+(and no -o io_uring: the environment alone must switch an unmodified binary over); over
+uring-opt it gets `-o io_uring` as its first arguments instead (the option must pass through
+the binary's own option parsing to fuse_main), and either way the run
 FAILS unless its ringfuse-stats lines show the ring queues carried the requests. Exit 0 pass, 1 fail, 77 skip (with the reason).
 """
 import argparse
@@ -20,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'mount'))
@@ -79,11 +82,15 @@ def run(args, cmd):
     env.pop('FUSE_URING_ENABLE', None)
     env['LD_LIBRARY_PATH'] = os.path.realpath(args.lib)
     argv = [a.replace('{src}', src).replace('{mnt}', mnt) for a in cmd]
+    ring = args.transport != 'dev'
+    if ring:
+        env['RINGFUSE_STATS'] = '1'
     if args.transport == 'uring':
         # the environment alone must switch an unmodified binary to the ring
-        env['RINGFUSE_STATS'] = '1'
         env['FUSE_URING_ENABLE'] = '1'
-    param = harness.UringParam() if args.transport == 'uring' else None
+    elif args.transport == 'uring-opt':
+        argv[1:1] = ['-o', 'io_uring']
+    param = harness.UringParam() if ring else None
     proc = srv = None
     if param is not None:
         param.__enter__()
@@ -101,8 +108,15 @@ def run(args, cmd):
             proc = harness.start_daemon(argv, stderr_path, env=env)
         harness.wait_mounted(mnt, proc, stderr_path, timeout=20)
         problems += check_maps(proc.pid, args.lib)
-        if args.transport == 'uring' and not harness.ring_threads(proc.pid):
-            problems.append('no fuse-ring-* threads in the daemon')
+        if ring:
+            # The mount shows up before INIT is answered, and INIT starts the ring threads:
+            # a first request waits for INIT.
+            os.listdir(mnt)
+            deadline = time.monotonic() + 10
+            while not harness.ring_threads(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not harness.ring_threads(proc.pid):
+                problems.append('no fuse-ring-* threads in the daemon')
         kind, _, arg = args.check.partition(':')
         if not hl_check.run(kind, arg or None, mnt, src):
             problems.append('check %s failed' % args.check)
@@ -114,7 +128,7 @@ def run(args, cmd):
             problems.append('daemon exited with status %s after unmount' % rc)
         proc = None
         text = harness.read_text(stderr_path)
-        if args.transport == 'uring':
+        if ring:
             for line in text.splitlines():
                 if 'ringfuse-stats:' in line or 'io_uring unavailable' in line:
                     log(line.strip())
@@ -149,7 +163,7 @@ def run(args, cmd):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--transport', choices=['dev', 'uring'], default='dev')
+    ap.add_argument('--transport', choices=['dev', 'uring', 'uring-opt'], default='dev')
     ap.add_argument('--lib', required=True, help='directory of our libfuse3.so.3')
     ap.add_argument('--sftp', action='store_true')
     ap.add_argument('--setup')

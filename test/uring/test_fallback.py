@@ -12,6 +12,7 @@ ringfuse-stats dev line counting them), and the daemon's stderr must name the re
 """
 
 import argparse
+import os
 import sys
 
 import ringtest  # first: it puts test/mount (harness) on sys.path
@@ -41,11 +42,13 @@ def main():
             more = []
             try:
                 with m:
+                    if cmd:
+                        m.run(cmd)
+                    # After requests were answered, so INIT (which would start them) is done.
+                    os.listdir(m.mnt)
                     threads = m.ring_threads()
                     if threads:
                         more.append("ring threads exist although the ring is off: %s" % threads)
-                    if cmd:
-                        m.run(cmd)
             except harness.HarnessError as e:
                 more.append(str(e))
             more += m.problems
