@@ -1067,12 +1067,6 @@ static void dispatch_request(struct fuse_req *req, const struct fuse__req_view *
 	size_t plen;
 	uint32_t expected;
 
-	/*
-	 * Both transports set unique before publishing the request to INTERRUPT lookups, which
-	 * read it under a lock; storing the same value again here would race with them.
-	 */
-	if (req->unique != in->unique)
-		req->unique = in->unique;
 	req->opcode = in->opcode;
 	req->ctx.uid = in->uid;
 	req->ctx.gid = in->gid;

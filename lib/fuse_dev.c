@@ -200,6 +200,18 @@ ssize_t fuse__dev_read(struct fuse_session *se, struct fuse_chan *ch, void *buf,
 	return fuse__dev_read_wait(se, ch, buf, size, -1);
 }
 
+/* FORGET, BATCH_FORGET and INTERRUPT: nobody waits for an answer, so none is sent. */
+static bool dev_op_unanswered(uint32_t opcode)
+{
+	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET || opcode == FUSE_INTERRUPT;
+}
+
+/* Whether a request goes on the session's INTERRUPT lookup list while it is handled. */
+static bool dev_op_tracked(const struct fuse_session *se, uint32_t opcode)
+{
+	return !se->no_interrupt && !dev_op_unanswered(opcode);
+}
+
 static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
 {
 	struct fuse_chan *ch = req->tp_data;
@@ -209,7 +221,8 @@ static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
 	err = fuse__dev_write(se, ch, iov, count);
 	if (err < 0 && err != -ENOENT && !atomic_load(&se->exited))
 		fuse_log(FUSE_LOG_ERR, "fuse: writing reply to /dev/fuse: %s\n", strerror(-err));
-	fuse__session_untrack(se, req);
+	if (dev_op_tracked(se, req->opcode))
+		fuse__session_untrack(se, req);
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 	return err == -ENOENT ? 0 : err;
@@ -219,7 +232,8 @@ static void dev_drop(struct fuse_req *req)
 {
 	struct fuse_chan *ch = req->tp_data;
 
-	fuse__session_untrack(req->se, req);
+	if (dev_op_tracked(req->se, req->opcode))
+		fuse__session_untrack(req->se, req);
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 }
@@ -277,12 +291,14 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 		struct iovec iov = { .iov_base = &oh, .iov_len = sizeof(oh) };
 
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate request\n");
-		if (in->opcode != FUSE_FORGET && in->opcode != FUSE_BATCH_FORGET &&
-		    in->opcode != FUSE_INTERRUPT)
+		if (!dev_op_unanswered(in->opcode))
 			(void)fuse__dev_write(se, ch, &iov, 1);
 		return;
 	}
 	fuse__req_init(req, se);
+	/* Here, not in dispatch: INTERRUPT lookups read it as soon as the request is tracked. */
+	req->unique = in->unique;
+	req->opcode = in->opcode;
 	req->tp = &fuse__dev_ops;
 	if (ch)
 		atomic_fetch_add(&ch->refs, 1);
@@ -292,21 +308,15 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 		/* The device never splits or merges requests: a mismatch is a corrupt buffer. */
 		fuse_log(FUSE_LOG_ERR, "fuse: request length %u does not match %zu bytes read\n",
 			 in->len, len);
-		req->unique = in->unique;
-		req->opcode = in->opcode;
-		if (in->opcode == FUSE_FORGET || in->opcode == FUSE_BATCH_FORGET ||
-		    in->opcode == FUSE_INTERRUPT)
+		if (dev_op_unanswered(in->opcode))
 			dev_drop(req);
 		else
 			fuse_reply_err(req, EIO);
 		return;
 	}
 
-	if (!se->no_interrupt && in->opcode != FUSE_FORGET && in->opcode != FUSE_BATCH_FORGET &&
-	    in->opcode != FUSE_INTERRUPT) {
-		req->unique = in->unique;
+	if (dev_op_tracked(se, in->opcode))
 		fuse__session_track(se, req);
-	}
 
 	view.in = in;
 	view.arg = in + 1;

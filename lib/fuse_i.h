@@ -254,7 +254,8 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
 /*
  * Decode and check one request and call the filesystem's handler (or reply an error). Never
  * fails: a malformed request gets -EINVAL (or is dropped when it must not be answered), and
- * the request is always completed by the time the handler has replied. Takes serial_lock
+ * the request is always completed by the time the handler has replied. The transport sets
+ * req->unique first (it may publish the request to INTERRUPT lookups before this call). Takes serial_lock
  * around the handler when the session is serial (see struct fuse_session).
  */
 void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);

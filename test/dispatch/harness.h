@@ -247,6 +247,7 @@ static void run_cut(struct fuse_session *se, const struct msg *m, enum style sty
 	v.in = in;
 
 	fuse__req_init(&req, se);
+	req.unique = in->unique;
 	req.tp = &fake_ops;
 	req.embedded = true;
 	fuse__dispatch(&req, &v);

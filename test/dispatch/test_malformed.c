@@ -204,6 +204,7 @@ static void test_unknown_and_misaligned(void)
 	harness_last_unique = 90;
 	rec_reset();
 	fuse__req_init(&req, se);
+	req.unique = 90;
 	req.tp = &fake_ops;
 	fuse__dispatch(&req, &v);
 	fuse__req_fini(&req);

@@ -30,6 +30,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'mount'))
+import harness  # noqa: E402  (test/mount/harness.py)
+
 
 def log(*a):
     print('hl_check:', *a, flush=True)
@@ -385,8 +388,8 @@ def compare_trees(a, b):
 
 
 def compare_files_parallel(a, b):
-    """Every regular file under a read through b by one child per CPU at the same time, each
-    starting at a different file; returns a list of differences."""
+    """Every regular file under a read through b by one reader per CPU at the same time, each
+    starting on the biggest file and then going its own order; returns a list of differences."""
     rels = []
     for root, _, files in os.walk(a):
         for name in files:
@@ -394,40 +397,21 @@ def compare_files_parallel(a, b):
             if os.path.isfile(p) and not os.path.islink(p):
                 rels.append(os.path.relpath(p, a))
     rels.sort(key=lambda r: -os.path.getsize(os.path.join(a, r)))
-    kids = []
-    for i, cpu in enumerate(sorted(os.sched_getaffinity(0))):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            bad = []
+
+    def compare_all(i, cpu):
+        bad = []
+        for rel in rels[:1] + rels[1 + i:] + rels[1:1 + i]:
             try:
-                os.sched_setaffinity(0, {cpu})
-                # Everyone starts on the biggest file, the rest in a different order each.
-                order = rels[:1] + rels[1 + i:] + rels[1:1 + i]
-                for rel in order:
-                    try:
-                        if not filecmp.cmp(os.path.join(a, rel), os.path.join(b, rel),
-                                           shallow=False):
-                            bad.append('%s: contents differ (reader on cpu %d)' % (rel, cpu))
-                    except OSError as e:
-                        bad.append('%s: %s (reader on cpu %d)' % (rel, e, cpu))
-                os.write(w, '\n'.join(bad).encode())
-            finally:
-                os._exit(0)
-        os.close(w)
-        kids.append((pid, r))
-    diffs = []
-    for pid, r in kids:
-        with os.fdopen(r, 'rb') as f:
-            out = f.read().decode()
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            diffs.append('parallel reader exited with wait status %d' % status)
-        diffs += [l for l in out.split('\n') if l]
-    log('read %d files with %d pinned readers at once' % (len(rels), len(kids)))
+                if not filecmp.cmp(os.path.join(a, rel), os.path.join(b, rel), shallow=False):
+                    bad.append('%s: contents differ (reader on cpu %d)' % (rel, cpu))
+            except OSError as e:
+                bad.append('%s: %s (reader on cpu %d)' % (rel, e, cpu))
+        return bad
+
     if not rels:
-        diffs.append('no files compared')
+        return ['no files compared']
+    diffs = harness.on_every_cpu(compare_all)
+    log('read %d files with one pinned reader per CPU at once' % len(rels))
     return diffs
 
 

@@ -22,7 +22,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'mount'))
@@ -112,10 +111,7 @@ def run(args, cmd):
             # The mount shows up before INIT is answered, and INIT starts the ring threads:
             # a first request waits for INIT.
             os.listdir(mnt)
-            deadline = time.monotonic() + 10
-            while not harness.ring_threads(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if not harness.ring_threads(proc.pid):
+            if not harness.wait_until(lambda: harness.ring_threads(proc.pid), 10):
                 problems.append('no fuse-ring-* threads in the daemon')
         kind, _, arg = args.check.partition(':')
         if not hl_check.run(kind, arg or None, mnt, src):

@@ -25,6 +25,10 @@ Reusable pieces (import harness, or run this file with --help):
   start_daemon(argv, stderr_path, env=None, user=None)  -> Popen (own process group)
   wait_mounted(mnt, proc, stderr_path, timeout=10)      -> mountinfo fields; HarnessError
   ring_threads(pid)                names of the daemon's threads called fuse-ring-*
+  wait_until(pred, timeout, step=0.05)  poll pred() until true or timeout; its last value
+  on_every_cpu(work)               work(index, cpu) -> list of problems, run at the same time in
+                                   one child pinned to each CPU; -> all problems (a crashed
+                                   child is one); so requests reach every ring queue together
   unmount(mnt, user=None)          umount (root) or fusermount3 -u (as user); retries on EBUSY
   stop_daemon(proc, mnt, timeout=10)  -> (returncode, problems list)
   parse_stats(text)                ringfuse-stats lines -> dict (see check_uring_stats)
@@ -171,6 +175,42 @@ def thread_names(pid):
         except OSError:
             pass
     return names
+
+
+def wait_until(pred, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def on_every_cpu(work):
+    kids = []
+    for i, cpu in enumerate(sorted(os.sched_getaffinity(0))):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            status = 2
+            try:
+                os.sched_setaffinity(0, {cpu})
+                os.write(w, "\n".join(work(i, cpu)).encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(w)
+        kids.append((cpu, pid, r))
+    problems = []
+    for cpu, pid, r in kids:
+        with os.fdopen(r, "rb") as f:
+            out = f.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            problems.append("worker on cpu %d died (wait status %d)" % (cpu, status))
+        problems += [line for line in out.split("\n") if line]
+    return problems
 
 
 def ring_threads(pid):

@@ -34,43 +34,28 @@ SHIFT = [bytes((b + s) & 0xFF for b in range(256)) for s in range(256)]
 
 
 def expected(off, n):
-    pages = [BASE.translate(SHIFT[(p) & 0xFF]) for p in range(off // PAGE, (off + n) // PAGE)]
+    pages = [BASE.translate(SHIFT[p & 0xFF]) for p in range(off // PAGE, (off + n) // PAGE)]
     return b"".join(pages)
 
 
-def reader(path, cpu, passes):
-    """Child: read the whole file `passes` times on one CPU; exit 0 if every byte matched."""
-    os.sched_setaffinity(0, {cpu})
-    fd = os.open(path, os.O_RDONLY)
-    size = os.fstat(fd).st_size
-    for _ in range(passes):
-        for off in range(0, size, CHUNK):
-            got = os.pread(fd, CHUNK, off)
-            if got != expected(off, len(got)) or len(got) != min(CHUNK, size - off):
-                sys.stderr.write("cpu %d: wrong bytes at offset %d\n" % (cpu, off))
-                os._exit(1)
-    os.close(fd)
-    os._exit(0)
-
-
 def run_readers(mnt, passes):
-    """Readers on every CPU at once; returns the problems."""
+    """Every byte of "data" read `passes` times by one reader per CPU at once; -> problems."""
     path = os.path.join(mnt, "data")
-    kids = []
-    for cpu in sorted(os.sched_getaffinity(0)):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                reader(path, cpu, passes)
-            finally:
-                os._exit(2)
-        kids.append((cpu, pid))
-    problems = []
-    for cpu, pid in kids:
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            problems.append("reader on cpu %d failed (wait status %d)" % (cpu, status))
-    return problems
+
+    def read_all(_, cpu):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            for _ in range(passes):
+                for off in range(0, size, CHUNK):
+                    got = os.pread(fd, CHUNK, off)
+                    if len(got) != min(CHUNK, size - off) or got != expected(off, len(got)):
+                        return ["cpu %d: wrong bytes at offset %d" % (cpu, off)]
+        finally:
+            os.close(fd)
+        return []
+
+    return harness.on_every_cpu(read_all)
 
 
 def read_counters(mnt):

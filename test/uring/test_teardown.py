@@ -85,7 +85,7 @@ def one_round(a, rnd):
     try:
         with m:
             # The mount shows before the daemon has answered INIT and started its queues.
-            if not ringtest.wait_until(
+            if not harness.wait_until(
                     lambda: len(m.ring_threads()) == harness.possible_cpus(), 10):
                 problems.append("expected %d fuse-ring-* threads, found %s"
                                 % (harness.possible_cpus(), m.ring_threads()))
