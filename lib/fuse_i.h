@@ -297,7 +297,15 @@ struct fuse_chan *fuse__chan_new(int fd);
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
 void fuse__chan_put(struct fuse_chan *ch);
 
-/* ---- fuse_uring.c: the io-uring transport (stubs when built without liburing) ---- */
+/* ---- fuse_uring*.c: the io-uring transport ---- */
+/* Entries per queue: io_uring_q_depth / FUSE_URING_QUEUE_DEPTH, 1 .. max. */
+#define FUSE__URING_DEPTH_DEFAULT 8U
+#define FUSE__URING_DEPTH_MAX 65536U
+
+/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
+int fuse__uring_env(struct fuse__uring_cfg *cfg);
+
+#ifdef HAVE_URING
 /*
  * Called from INIT handling after op.init: build the queues and start their threads. On
  * failure returns -errno and has written the reason to se->uring_cfg.why_not; the session
@@ -314,8 +322,46 @@ void fuse__uring_wake(struct fuse_session *se);
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique);
 /* Print the ring's RINGFUSE_STATS lines. */
 void fuse__uring_stats_print(struct fuse_session *se, FILE *out);
-/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
-int fuse__uring_env(struct fuse__uring_cfg *cfg);
+/* Queues of the running ring (0 when none), and one queue's counters (-EINVAL: no such queue). */
+int fuse__uring_queue_count(struct fuse_session *se);
+int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+			   struct ringfuse_queue_stats *stats);
+#else
+/* Built without liburing: the session asks and is told no, with the reason. */
+static inline int fuse__uring_start(struct fuse_session *se)
+{
+	snprintf(se->uring_cfg.why_not, sizeof(se->uring_cfg.why_not),
+		 "ringfuse was built without liburing");
+	return -EOPNOTSUPP;
+}
+static inline void fuse__uring_init_replied(struct fuse_session *se) { (void)se; }
+static inline void fuse__uring_stop(struct fuse_session *se) { (void)se; }
+static inline void fuse__uring_wake(struct fuse_session *se) { (void)se; }
+static inline struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
+{
+	(void)se;
+	(void)unique;
+	return NULL;
+}
+static inline void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
+{
+	(void)se;
+	(void)out;
+}
+static inline int fuse__uring_queue_count(struct fuse_session *se)
+{
+	(void)se;
+	return 0;
+}
+static inline int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+					 struct ringfuse_queue_stats *stats)
+{
+	(void)se;
+	(void)qid;
+	(void)stats;
+	return -EINVAL;
+}
+#endif
 
 /* ---- log.c ---- */
 /* fuse_log() that prints a line only the first time `once` is seen unset. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private to fuse_uring.c: the shape of the io-uring transport. A session's ring is one queue
+ * Private to the fuse_uring*.c files: the shape of the io-uring transport. A session's ring is one queue
  * per possible CPU (the kernel routes a request to the queue of the CPU its caller ran on);
  * each queue owns an io_uring, a thread pinned to that CPU, and `depth` entries. An entry is
  * one request slot: a page-aligned header buffer (struct fuse__uring_req_header) followed by
@@ -125,6 +125,31 @@ struct fuse__uring {
 
 	struct uring_queue q[];
 };
+
+/* Counters have one writer each: a relaxed load and store is enough and needs no lock prefix. */
+static inline void uring_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* ---- fuse_uring.c: the queue engine ---- */
+extern const struct fuse__transport_ops fuse__uring_ops;
+/* The queue thread's life after setup: REGISTER, serve, and commit what raced with the exit. */
+void uring_queue_run(struct uring_queue *q);
+
+/* ---- fuse_uring_sched.c: the queue threads' scheduling policy ---- */
+struct uring_pol {
+	int fd;                 /* /proc/thread-self/schedstat, -1: policy switching is off */
+	bool idle;              /* the thread runs SCHED_IDLE now */
+	uint64_t epoch_start;   /* CLOCK_MONOTONIC ns */
+	uint64_t delay_start;   /* run delay ns at epoch_start */
+	uint64_t normal_since;  /* when the thread last went back to SCHED_OTHER */
+};
+void uring_pol_init(struct uring_queue *q, struct uring_pol *pol);
+/* Once per round of the queue loop: switch policy when an epoch has passed. */
+void uring_pol_check(struct uring_queue *q, struct uring_pol *pol);
+void uring_pol_fini(struct uring_pol *pol);
 
 #endif /* HAVE_URING */
 

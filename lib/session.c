@@ -19,8 +19,6 @@
 #define SESSION_MAX_WRITE (1024 * 1024)
 /* Room for the fuse_in_header and the largest fixed argument in front of write data. */
 #define SESSION_HEADER_ROOM 4096
-#define URING_DEFAULT_DEPTH 8
-#define URING_MAX_DEPTH 65536
 
 struct session_opts {
 	int debug;
@@ -43,11 +41,11 @@ FUSE_EXPORT void fuse_lowlevel_help(void)
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
 	       "                             (also: FUSE_URING_ENABLE=1)\n"
-	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%d (default %d; also\n"
+	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%u (default %u; also\n"
 	       "                             FUSE_URING_QUEUE_DEPTH=N). Ring memory is\n"
 	       "                             CPUs x N x (max_write + 4 KiB)\n"
 	       "    -o no_interrupt          do not track requests for INTERRUPT\n",
-	       URING_MAX_DEPTH, URING_DEFAULT_DEPTH);
+	       FUSE__URING_DEPTH_MAX, FUSE__URING_DEPTH_DEFAULT);
 	fuse__mount_help();
 }
 
@@ -56,7 +54,7 @@ static int session_apply_uring_opts(struct fuse_session *se, const struct sessio
 	struct fuse__uring_cfg *cfg = &se->uring_cfg;
 	int err;
 
-	cfg->q_depth = URING_DEFAULT_DEPTH;
+	cfg->q_depth = FUSE__URING_DEPTH_DEFAULT;
 	err = fuse__uring_env(cfg);
 	if (err < 0)
 		return err;
@@ -183,10 +181,10 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	if (session_apply_uring_opts(se, &parse.opts) < 0)
 		goto fail;
 	if (parse.depth_given) {
-		if (parse.depth_bad || parse.depth < 1 || parse.depth > URING_MAX_DEPTH) {
+		if (parse.depth_bad || parse.depth < 1 || parse.depth > FUSE__URING_DEPTH_MAX) {
 			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid io_uring_q_depth=%s: must be a whole number from 1 to %d\n",
-				 parse.depth_text, URING_MAX_DEPTH);
+				 "fuse: invalid io_uring_q_depth=%s: must be a whole number from 1 to %u\n",
+				 parse.depth_text, FUSE__URING_DEPTH_MAX);
 			goto fail;
 		}
 		se->uring_cfg.q_depth = (unsigned int)parse.depth;

@@ -96,6 +96,15 @@ ninja -C build-tsan
 TSAN_OPTIONS=second_deadlock_stack=1 \
   run_suites build-tsan --suite uring --suite mount --suite unit || status=1
 
+# The release build (-O3 warns about more than -O2) must also compile with warnings as errors.
+meson setup build-release --wipe -Dwerror=true -Dbuildtype=release >/dev/null 2>&1 ||
+  meson setup build-release -Dwerror=true -Dbuildtype=release
+if ninja -C build-release; then
+  passed=$((passed + 1)); echo "release build (-Werror): ok"
+else
+  failed=$((failed + 1)); status=1; echo "release build (-Werror): FAILED" >&2
+fi
+
 # Without liburing the library must still build and fall back cleanly.
 meson setup build-nouring --wipe -Dwerror=true -Dio_uring=disabled >/dev/null 2>&1 ||
   meson setup build-nouring -Dwerror=true -Dio_uring=disabled
