@@ -134,6 +134,8 @@ struct fuse_req {
 void fuse__req_init(struct fuse_req *req, struct fuse_session *se);
 /* Release what fuse__req_init took (the mutex). Transports call it before freeing/reusing. */
 void fuse__req_fini(struct fuse_req *req);
+/* Drop a reference; the last one frees a heap request (never an embedded one). */
+void fuse__req_put(struct fuse_req *req);
 
 /* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
 struct fuse__dev_stats {
@@ -234,7 +236,6 @@ struct fuse_session {
 void fuse__session_exit(struct fuse_session *se, int error);
 /* Find a request in flight by unique for INTERRUPT; returns it with a reference, or NULL. */
 struct fuse_req *fuse__session_find_req(struct fuse_session *se, uint64_t unique);
-void fuse__req_put(struct fuse_req *req);
 /* Add/remove a /dev/fuse request to/from the INTERRUPT lookup list. */
 void fuse__session_track(struct fuse_session *se, struct fuse_req *req);
 void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req);

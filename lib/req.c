@@ -27,6 +27,14 @@ void fuse__req_fini(struct fuse_req *req)
 	(void)pthread_mutex_destroy(&req->lock);
 }
 
+void fuse__req_put(struct fuse_req *req)
+{
+	if (atomic_fetch_sub(&req->refs, 1) != 1 || req->embedded)
+		return;
+	fuse__req_fini(req);
+	free(req);
+}
+
 FUSE_EXPORT void *fuse_req_userdata(fuse_req_t req)
 {
 	if (!req)

@@ -454,11 +454,3 @@ struct fuse_req *fuse__session_find_req(struct fuse_session *se, uint64_t unique
 		found = fuse__uring_find_req(se, unique);
 	return found;
 }
-
-void fuse__req_put(struct fuse_req *req)
-{
-	if (atomic_fetch_sub(&req->refs, 1) != 1 || req->embedded)
-		return;
-	fuse__req_fini(req);
-	free(req);
-}
