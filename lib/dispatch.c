@@ -111,24 +111,6 @@ static void do_forget(struct fuse_req *req, fuse_ino_t ino, const void *arg, con
 		fuse_reply_none(req);
 }
 
-/* Completes the stand-in requests of a batch forget served one by one. */
-static int dispatch_null_send(struct fuse_req *req, struct iovec *iov, int count)
-{
-	fuse__req_put(req);
-	return 0;
-}
-
-static void dispatch_null_drop(struct fuse_req *req)
-{
-	fuse__req_put(req);
-}
-
-static const struct fuse__transport_ops dispatch_null_ops = {
-	.name = "none",
-	.send = dispatch_null_send,
-	.drop = dispatch_null_drop,
-};
-
 static void do_batch_forget(struct fuse_req *req, fuse_ino_t ino, const void *arg,
 			    const char *pay, size_t plen)
 {
@@ -159,16 +141,12 @@ static void do_batch_forget(struct fuse_req *req, fuse_ino_t ino, const void *ar
 		 * thread: each gets its own heap request that completes into nothing.
 		 */
 		for (i = 0; i < a->count; i++) {
-			struct fuse_req *d = malloc(sizeof(*d));
+			struct fuse_req *d = fuse__req_standin(req, FUSE_FORGET);
 
 			if (!d) {
 				fuse_log(FUSE_LOG_ERR, "fuse: out of memory in batch forget\n");
 				break;
 			}
-			fuse__req_init(d, se);
-			d->tp = &dispatch_null_ops;
-			d->opcode = FUSE_FORGET;
-			d->ctx = req->ctx;
 			se->op.forget(d, one[i].nodeid, one[i].nlookup);
 		}
 	}

@@ -136,6 +136,11 @@ void fuse__req_init(struct fuse_req *req, struct fuse_session *se);
 void fuse__req_fini(struct fuse_req *req);
 /* Drop a reference; the last one frees a heap request (never an embedded one). */
 void fuse__req_put(struct fuse_req *req);
+/*
+ * A heap request with orig's session and context that completes into nothing (unique 0, no
+ * transport behind it): the per-inode forget() calls of a batch forget. NULL: out of memory.
+ */
+struct fuse_req *fuse__req_standin(const struct fuse_req *orig, uint32_t opcode);
 
 /* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
 struct fuse__dev_stats {

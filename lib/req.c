@@ -35,6 +35,39 @@ void fuse__req_put(struct fuse_req *req)
 	free(req);
 }
 
+/* A stand-in's transport: nobody waits for its answer, completing it only frees it. */
+static int req_null_send(struct fuse_req *req, struct iovec *iov, int count)
+{
+	(void)iov;
+	(void)count;
+	fuse__req_put(req);
+	return 0;
+}
+
+static void req_null_drop(struct fuse_req *req)
+{
+	fuse__req_put(req);
+}
+
+static const struct fuse__transport_ops req_null_ops = {
+	.name = "none",
+	.send = req_null_send,
+	.drop = req_null_drop,
+};
+
+struct fuse_req *fuse__req_standin(const struct fuse_req *orig, uint32_t opcode)
+{
+	struct fuse_req *req = malloc(sizeof(*req));
+
+	if (!req)
+		return NULL;
+	fuse__req_init(req, orig->se);
+	req->tp = &req_null_ops;
+	req->opcode = opcode;
+	req->ctx = orig->ctx;
+	return req;
+}
+
 FUSE_EXPORT void *fuse_req_userdata(fuse_req_t req)
 {
 	if (!req)
