@@ -269,13 +269,10 @@ FUSE_EXPORT struct fuse_session *cuse_lowlevel_setup(int argc, char *argv[],
 		close(fd);
 		goto fail_se;
 	}
-	se->ch = fuse__chan_new(fd);
-	if (!se->ch) {
+	if (fuse__transports_attach(se, fd) < 0) {
 		close(fd);
 		goto fail_se;
 	}
-	se->fd = fd;
-	se->own_fd = true;
 
 	if (fuse_set_signal_handlers(se) == -1)
 		goto fail_se;

@@ -756,7 +756,7 @@ static void do_interrupt(struct fuse_req *req, fuse_ino_t ino, const void *arg, 
 		(void)fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	target = fuse__session_find_req(se, a->unique);
+	target = fuse__transports_find_req(se, a->unique);
 	if (!target) {
 		/*
 		 * Either the request was answered already (the kernel then discards this reply)

@@ -18,6 +18,28 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
+struct dev_stats {
+	atomic_ulong requests;
+	atomic_ulong init;
+	atomic_ulong forget;
+	atomic_ulong interrupt;
+	atomic_ulong destroy;
+	atomic_ulong other;
+};
+
+/* The device transport's state in the session's FUSE__TP_DEV slot. */
+struct dev_tp {
+	pthread_mutex_t lock;     /* guards inflight */
+	struct fuse_req inflight; /* list head of requests in flight (INTERRUPT lookup) */
+	struct dev_stats stats;
+};
+
+static struct dev_tp *dev_of(struct fuse_session *se)
+{
+	return se->tp[FUSE__TP_DEV].priv;
+}
+
 struct fuse_chan *fuse__chan_new(int fd)
 {
 	struct fuse_chan *ch = calloc(1, sizeof(*ch));
@@ -222,7 +244,7 @@ static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
 	if (err < 0 && err != -ENOENT && !atomic_load(&se->exited))
 		fuse_log(FUSE_LOG_ERR, "fuse: writing reply to /dev/fuse: %s\n", strerror(-err));
 	if (dev_op_tracked(se, req->opcode))
-		fuse__session_untrack(se, req);
+		fuse__dev_untrack(se, req);
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 	return err == -ENOENT ? 0 : err;
@@ -233,7 +255,7 @@ static void dev_drop(struct fuse_req *req)
 	struct fuse_chan *ch = req->tp_data;
 
 	if (dev_op_tracked(req->se, req->opcode))
-		fuse__session_untrack(req->se, req);
+		fuse__dev_untrack(req->se, req);
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 }
@@ -248,7 +270,7 @@ const struct fuse__transport_ops fuse__dev_ops = {
 
 static void dev_count(struct fuse_session *se, uint32_t opcode)
 {
-	struct fuse__dev_stats *st = &se->dev_stats;
+	struct dev_stats *st = &dev_of(se)->stats;
 
 	atomic_fetch_add_explicit(&st->requests, 1, memory_order_relaxed);
 	switch (opcode) {
@@ -316,7 +338,7 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 	}
 
 	if (dev_op_tracked(se, in->opcode))
-		fuse__session_track(se, req);
+		fuse__dev_track(se, req);
 
 	view.in = in;
 	view.arg = in + 1;
@@ -358,3 +380,126 @@ FUSE_EXPORT void fuse_session_process_buf(struct fuse_session *se, const struct 
 	}
 	fuse__dev_process(se, se->ch, buf->mem, buf->size);
 }
+
+/* ---- the transport ---- */
+
+void fuse__dev_track(struct fuse_session *se, struct fuse_req *req)
+{
+	struct dev_tp *d = dev_of(se);
+
+	pthread_mutex_lock(&d->lock);
+	req->next = &d->inflight;
+	req->prev = d->inflight.prev;
+	d->inflight.prev->next = req;
+	d->inflight.prev = req;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void fuse__dev_untrack(struct fuse_session *se, struct fuse_req *req)
+{
+	struct dev_tp *d = dev_of(se);
+
+	/* Tested under the lock: tracking a newer request rewrites this one's next. */
+	pthread_mutex_lock(&d->lock);
+	if (req->next) {
+		req->prev->next = req->next;
+		req->next->prev = req->prev;
+		req->next = req->prev = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+static struct fuse_req *dev_tp_find_req(struct fuse__transport *t, uint64_t unique)
+{
+	struct dev_tp *d = t->priv;
+	struct fuse_req *r, *found = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	for (r = d->inflight.next; r != &d->inflight; r = r->next) {
+		if (r->unique == unique) {
+			atomic_fetch_add(&r->refs, 1);
+			found = r;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return found;
+}
+
+static int dev_tp_init(struct fuse__transport *t, struct fuse_args *args)
+{
+	struct dev_tp *d = calloc(1, sizeof(*d));
+
+	(void)args;
+	if (!d)
+		return -ENOMEM;
+	if (pthread_mutex_init(&d->lock, NULL) != 0) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->inflight.next = d->inflight.prev = &d->inflight;
+	t->priv = d;
+	return 0;
+}
+
+static int dev_tp_attach(struct fuse__transport *t, int fd)
+{
+	struct fuse_session *se = t->se;
+
+	se->ch = fuse__chan_new(fd);
+	if (!se->ch)
+		return -ENOMEM;
+	se->fd = fd;
+	se->own_fd = true;
+	return 0;
+}
+
+/* Notifications (unique 0) always go to the device, whichever transport carries requests. */
+static int dev_tp_notify(struct fuse__transport *t, struct iovec *iov, int count)
+{
+	struct fuse_session *se = t->se;
+	const struct fuse_out_header *oh = iov[0].iov_base;
+
+	if (!se->ch && se->fd < 0)
+		return -ENOTCONN;
+	if (se->debug)
+		fuse_log(FUSE_LOG_DEBUG, "   NOTIFY: code=%d length=%u\n", oh->error, oh->len);
+	return fuse__dev_write(se, se->ch, iov, count);
+}
+
+static void dev_tp_stats_print(struct fuse__transport *t, FILE *out)
+{
+	struct dev_stats *d = &((struct dev_tp *)t->priv)->stats;
+
+	fprintf(out,
+		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu\n",
+		atomic_load(&d->requests), atomic_load(&d->init), atomic_load(&d->forget),
+		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other));
+}
+
+static void dev_tp_destroy(struct fuse__transport *t)
+{
+	struct fuse_session *se = t->se;
+	struct dev_tp *d = t->priv;
+
+	if (se->ch)
+		fuse__chan_put(se->ch);
+	else if (se->fd >= 0 && se->own_fd)
+		close(se->fd);
+	if (d) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+	}
+}
+
+/* Always on: it carries INIT, so it needs no start, and its readers wait on the exit eventfd. */
+const struct fuse__transport_class fuse__dev_class = {
+	.name = "/dev/fuse",
+	.parallel = false,
+	.init = dev_tp_init,
+	.attach = dev_tp_attach,
+	.find_req = dev_tp_find_req,
+	.notify = dev_tp_notify,
+	.stats_print = dev_tp_stats_print,
+	.destroy = dev_tp_destroy,
+};

@@ -22,6 +22,7 @@
 #include "fuse_kernel_i.h"
 #include "fuse_lowlevel.h"
 #include "ringfuse.h"
+#include "transport_i.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,7 +37,6 @@
 struct fuse_req;
 struct fuse_session;
 struct fuse__mount_opts;
-struct fuse__uring;
 struct fuse__cuse;
 
 /*
@@ -142,24 +142,6 @@ void fuse__req_put(struct fuse_req *req);
  */
 struct fuse_req *fuse__req_standin(const struct fuse_req *orig, uint32_t opcode);
 
-/* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
-struct fuse__dev_stats {
-	atomic_ulong requests;
-	atomic_ulong init;
-	atomic_ulong forget;
-	atomic_ulong interrupt;
-	atomic_ulong destroy;
-	atomic_ulong other;
-};
-
-/* What the user asked of the io-uring transport, and what became of it. */
-struct fuse__uring_cfg {
-	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
-	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
-	bool active;            /* the ring carries requests */
-	char why_not[160];      /* when requested but not active: the one-line reason */
-};
-
 /* A /dev/fuse file descriptor with its own reader; clone_fd gives one per worker thread. */
 struct fuse_chan {
 	int fd;
@@ -172,7 +154,11 @@ struct fuse_session {
 	char *mountpoint;
 	struct fuse__mount_opts *mo;
 
-	/* The session's main /dev/fuse channel (fd -1 until mounted). */
+	/*
+	 * The connection: the session's main /dev/fuse channel (fd -1 until mounted), which
+	 * every transport uses (the ring registers on it). The device transport sets it up
+	 * (fuse__transports_attach) and closes it.
+	 */
 	struct fuse_chan *ch;
 	int fd;
 	bool own_fd;             /* close fd at destroy */
@@ -194,7 +180,6 @@ struct fuse_session {
 	bool deny_others;        /* allow_root: reject requests from others than owner and root */
 	bool no_interrupt;       /* never track interrupts (saves the bookkeeping) */
 	unsigned int max_read_opt;
-	struct fuse__uring_cfg uring_cfg;
 
 	/* INIT negotiation. */
 	struct fuse_conn_info conn;
@@ -210,14 +195,13 @@ struct fuse_session {
 	_Atomic size_t bufsize;
 	uint32_t max_pages;
 
-	/* Guards inflight and notify_* below. */
+	/* Guards notify_* below. */
 	pthread_mutex_t lock;
-	struct fuse_req inflight; /* list head of /dev/fuse requests (INTERRUPT lookup) */
 	uint64_t notify_ctr;      /* unique source for retrieve notifications */
 	struct fuse__notify_retrieve *retrieves; /* outstanding fuse_lowlevel_notify_retrieve */
 
-	struct fuse__dev_stats dev_stats;
-	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
+	/* The transports, each with its own state; see transport_i.h. */
+	struct fuse__transport tp[FUSE__TP_MAX];
 	/*
 	 * A filesystem run by fuse_session_loop (or a loop of its own) was promised one request
 	 * at a time, and many rely on it (Debian's squashfuse keeps unlocked caches and runs
@@ -239,11 +223,6 @@ struct fuse_session {
  * or a signal number, kept only if no error was recorded before. Async-signal-safe.
  */
 void fuse__session_exit(struct fuse_session *se, int error);
-/* Find a request in flight by unique for INTERRUPT; returns it with a reference, or NULL. */
-struct fuse_req *fuse__session_find_req(struct fuse_session *se, uint64_t unique);
-/* Add/remove a /dev/fuse request to/from the INTERRUPT lookup list. */
-void fuse__session_track(struct fuse_session *se, struct fuse_req *req);
-void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req);
 /* The INIT handshake (init.c): decode fuse_init_in, call op.init, start the ring, reply. */
 void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v);
 /* Print the RINGFUSE_STATS lines (dev and ring) to stderr. */
@@ -274,7 +253,7 @@ const char *fuse__opname(uint32_t opcode);
  * fuse_out_header (the caller leaves iov[0] free) and hands it to the transport.
  */
 int fuse__send_reply_iov(struct fuse_req *req, int error, struct iovec *iov, int count);
-/* Write a notification (unique 0) to /dev/fuse; notifications never use the ring. */
+/* Write a notification (unique 0) through the first transport that writes them (/dev/fuse). */
 int fuse__send_notify(struct fuse_session *se, int code, struct iovec *iov, int count);
 
 /* ---- notify.c ---- */
@@ -285,6 +264,9 @@ void fuse__notify_cleanup(struct fuse_session *se);
 
 /* ---- fuse_dev.c: the /dev/fuse transport ---- */
 extern const struct fuse__transport_ops fuse__dev_ops;
+/* Add/remove a /dev/fuse request to/from its INTERRUPT lookup list. */
+void fuse__dev_track(struct fuse_session *se, struct fuse_req *req);
+void fuse__dev_untrack(struct fuse_session *se, struct fuse_req *req);
 /* Write iovs to the session's /dev/fuse (or custom io). Returns 0 or -errno. */
 int fuse__dev_write(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov, int count);
 /* Read one request into buf; returns bytes read, 0 on session end, or -errno (-EINTR/-EAGAIN retry). */
@@ -302,72 +284,6 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 struct fuse_chan *fuse__chan_new(int fd);
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
 void fuse__chan_put(struct fuse_chan *ch);
-
-/* ---- fuse_uring*.c: the io-uring transport ---- */
-/* Entries per queue: io_uring_q_depth / FUSE_URING_QUEUE_DEPTH, 1 .. max. */
-#define FUSE__URING_DEPTH_DEFAULT 8U
-#define FUSE__URING_DEPTH_MAX 65536U
-
-/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
-int fuse__uring_env(struct fuse__uring_cfg *cfg);
-
-#ifdef HAVE_URING
-/*
- * Called from INIT handling after op.init: build the queues and start their threads. On
- * failure returns -errno and has written the reason to se->uring_cfg.why_not; the session
- * then stays on /dev/fuse and the INIT reply must not carry FUSE_OVER_IO_URING.
- */
-int fuse__uring_start(struct fuse_session *se);
-/* Called right after the INIT reply was written: the queues may now REGISTER. */
-void fuse__uring_init_replied(struct fuse_session *se);
-/* Stop and join the ring threads, free the queues. Safe to call when none were started. */
-void fuse__uring_stop(struct fuse_session *se);
-/* Wake the ring threads so they notice se->exited (signal handler safe: eventfd write). */
-void fuse__uring_wake(struct fuse_session *se);
-/* INTERRUPT lookup over the ring entries; returns a referenced request or NULL. */
-struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique);
-/* Print the ring's RINGFUSE_STATS lines. */
-void fuse__uring_stats_print(struct fuse_session *se, FILE *out);
-/* Queues of the running ring (0 when none), and one queue's counters (-EINVAL: no such queue). */
-int fuse__uring_queue_count(struct fuse_session *se);
-int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
-			   struct ringfuse_queue_stats *stats);
-#else
-/* Built without liburing: the session asks and is told no, with the reason. */
-static inline int fuse__uring_start(struct fuse_session *se)
-{
-	snprintf(se->uring_cfg.why_not, sizeof(se->uring_cfg.why_not),
-		 "ringfuse was built without liburing");
-	return -EOPNOTSUPP;
-}
-static inline void fuse__uring_init_replied(struct fuse_session *se) { (void)se; }
-static inline void fuse__uring_stop(struct fuse_session *se) { (void)se; }
-static inline void fuse__uring_wake(struct fuse_session *se) { (void)se; }
-static inline struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
-{
-	(void)se;
-	(void)unique;
-	return NULL;
-}
-static inline void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
-{
-	(void)se;
-	(void)out;
-}
-static inline int fuse__uring_queue_count(struct fuse_session *se)
-{
-	(void)se;
-	return 0;
-}
-static inline int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
-					 struct ringfuse_queue_stats *stats)
-{
-	(void)se;
-	(void)qid;
-	(void)stats;
-	return -EINVAL;
-}
-#endif
 
 /* ---- log.c ---- */
 /* fuse_log() that prints a line only the first time `once` is seen unset. */

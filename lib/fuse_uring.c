@@ -533,7 +533,7 @@ void uring_queue_run(struct uring_queue *q)
 }
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
 {
-	struct fuse__uring *ring = se->ring;
+	struct fuse__uring *ring = uring_of(se);
 	unsigned int i, j;
 
 	if (!ring)

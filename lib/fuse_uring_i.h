@@ -17,6 +17,93 @@
 
 #include "fuse_i.h"
 
+struct fuse__uring;
+
+/* Entries per queue: io_uring_q_depth / FUSE_URING_QUEUE_DEPTH, 1 .. max. */
+#define FUSE__URING_DEPTH_DEFAULT 8U
+#define FUSE__URING_DEPTH_MAX 65536U
+
+/* What the user asked of the io-uring transport, and what became of it. */
+struct fuse__uring_cfg {
+	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
+	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	bool active;            /* the ring carries requests */
+	char why_not[160];      /* when requested but not active: the one-line reason */
+};
+
+/* The ring transport's state in the session's FUSE__TP_RING slot (fuse_uring_api.c). */
+struct fuse__uring_tp {
+	struct fuse__uring_cfg cfg;
+	struct fuse__uring *ring;   /* NULL unless the ring is (being) started */
+};
+
+static inline struct fuse__uring_tp *uring_tp(struct fuse_session *se)
+{
+	return se->tp[FUSE__TP_RING].priv;
+}
+
+static inline struct fuse__uring *uring_of(struct fuse_session *se)
+{
+	struct fuse__uring_tp *t = uring_tp(se);
+
+	return t ? t->ring : NULL;
+}
+
+#ifdef HAVE_URING
+/*
+ * Called by the ring's start (fuse_uring_api.c) after op.init: build the queues and start
+ * their threads. On failure returns -errno and has written the reason to cfg.why_not; the
+ * session then stays on /dev/fuse and the INIT reply must not carry FUSE_OVER_IO_URING.
+ */
+int fuse__uring_start(struct fuse_session *se);
+/* Called right after the INIT reply was written: the queues may now REGISTER. */
+void fuse__uring_init_replied(struct fuse_session *se);
+/* Stop and join the ring threads, free the queues. Safe to call when none were started. */
+void fuse__uring_stop(struct fuse_session *se);
+/* INTERRUPT lookup over the ring entries; returns a referenced request or NULL. */
+struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique);
+/* Print the ring's RINGFUSE_STATS lines. */
+void fuse__uring_stats_print(struct fuse_session *se, FILE *out);
+/* Queues of the running ring (0 when none), and one queue's counters (-EINVAL: no such queue). */
+int fuse__uring_queue_count(struct fuse_session *se);
+int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+			   struct ringfuse_queue_stats *stats);
+#else
+/* Built without liburing: the session asks and is told no, with the reason. */
+static inline int fuse__uring_start(struct fuse_session *se)
+{
+	snprintf(uring_tp(se)->cfg.why_not, sizeof(uring_tp(se)->cfg.why_not),
+		 "ringfuse was built without liburing");
+	return -EOPNOTSUPP;
+}
+static inline void fuse__uring_init_replied(struct fuse_session *se) { (void)se; }
+static inline void fuse__uring_stop(struct fuse_session *se) { (void)se; }
+static inline struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
+{
+	(void)se;
+	(void)unique;
+	return NULL;
+}
+static inline void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
+{
+	(void)se;
+	(void)out;
+}
+static inline int fuse__uring_queue_count(struct fuse_session *se)
+{
+	(void)se;
+	return 0;
+}
+static inline int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+					 struct ringfuse_queue_stats *stats)
+{
+	(void)se;
+	(void)qid;
+	(void)stats;
+	return -EINVAL;
+}
+#endif
+
 #ifdef HAVE_URING
 #include <liburing.h>
 

@@ -428,13 +428,13 @@ static bool uring_wait_held(struct fuse__uring *ring)
 
 int fuse__uring_start(struct fuse_session *se)
 {
-	struct fuse__uring_cfg *cfg = &se->uring_cfg;
+	struct fuse__uring_cfg *cfg = &uring_tp(se)->cfg;
 	struct fuse__uring *ring;
 	sigset_t all, old;
 	unsigned int nq, depth, i;
 	int err = 0;
 
-	if (se->ring)
+	if (uring_of(se))
 		return -EALREADY;
 	if (se->io || se->fd < 0) {
 		snprintf(cfg->why_not, sizeof(cfg->why_not),
@@ -491,7 +491,7 @@ int fuse__uring_start(struct fuse_session *se)
 			uring_free(ring);
 		return err;
 	}
-	se->ring = ring;
+	uring_tp(se)->ring = ring;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG,
 			 "fuse: io_uring: %u queues x depth %u, payload %zu bytes, header %zu bytes, ring memory %zu bytes (setup flags 0x%x)\n",
@@ -502,7 +502,7 @@ int fuse__uring_start(struct fuse_session *se)
 
 void fuse__uring_init_replied(struct fuse_session *se)
 {
-	struct fuse__uring *ring = se->ring;
+	struct fuse__uring *ring = uring_of(se);
 
 	if (!ring)
 		return;
@@ -515,27 +515,14 @@ void fuse__uring_init_replied(struct fuse_session *se)
 
 void fuse__uring_stop(struct fuse_session *se)
 {
-	struct fuse__uring *ring = se->ring;
+	struct fuse__uring *ring = uring_of(se);
 	bool joined;
 
 	if (!ring)
 		return;
 	joined = uring_join(ring);
-	se->ring = NULL;
+	uring_tp(se)->ring = NULL;
 	if (!joined || !uring_wait_held(ring))
 		return; /* deliberately leaked: someone may still write into it */
 	uring_free(ring);
-}
-
-void fuse__uring_wake(struct fuse_session *se)
-{
-	uint64_t one = 1;
-	ssize_t n;
-
-	/* Only the session's exit eventfd: it outlives the ring, so a signal handler that runs
-	 * while stop frees the queues cannot touch freed memory. Every queue polls it. */
-	if (se->exit_efd >= 0) {
-		n = write(se->exit_efd, &one, sizeof(one));
-		(void)n;
-	}
 }

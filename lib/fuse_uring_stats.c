@@ -8,7 +8,7 @@
 
 void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
 {
-	struct fuse__uring *ring = se->ring;
+	struct fuse__uring *ring = uring_of(se);
 	unsigned int i;
 
 	if (!ring || !out)
@@ -30,13 +30,13 @@ void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
 
 int fuse__uring_queue_count(struct fuse_session *se)
 {
-	return se->ring ? (int)se->ring->nq : 0;
+	return uring_of(se) ? (int)uring_of(se)->nq : 0;
 }
 
 int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
 			    struct ringfuse_queue_stats *stats)
 {
-	struct fuse__uring *ring = se->ring;
+	struct fuse__uring *ring = uring_of(se);
 	struct uring_stats *s;
 
 	if (!ring || qid >= ring->nq)

@@ -2,8 +2,9 @@
 /*
  * The FUSE_INIT handshake: what the kernel offers becomes fuse_conn_info.capable, the
  * filesystem's init() edits want and the limits, and the reply tells the kernel what we
- * agreed on. This is also where the io-uring transport is started, because only here are
- * the buffer sizes known and only the INIT reply can switch the kernel over to the ring.
+ * agreed on. This is also where the session's transports are started (the io-uring queues),
+ * because only here are the buffer sizes known and only the INIT reply can switch the kernel
+ * over; which of them start, and why not, is theirs to say (transport_i.h).
  */
 #include "fuse_i.h"
 
@@ -69,46 +70,9 @@ static uint32_t init_default_want(struct fuse_session *se, uint32_t capable)
 		want |= FUSE_CAP_FLOCK_LOCKS;
 	if (se->op.readdirplus)
 		want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
-	if (se->uring_cfg.enable)
+	if (fuse__transports_wanted(se) & FUSE_OVER_IO_URING)
 		want |= FUSE_CAP_OVER_IO_URING;
 	return want & capable;
-}
-
-static void init_start_ring(struct fuse_session *se, uint64_t *outflags)
-{
-	struct fuse__uring_cfg *cfg = &se->uring_cfg;
-
-	if (!cfg->enable)
-		return;
-	if (!(se->kernel_flags & FUSE_OVER_IO_URING)) {
-		snprintf(cfg->why_not, sizeof(cfg->why_not),
-			 access("/sys/module/fuse/parameters/enable_uring", F_OK) == 0 ?
-				 "the kernel did not offer FUSE_OVER_IO_URING: "
-				 "/sys/module/fuse/parameters/enable_uring is not Y" :
-				 "this kernel has no FUSE over io-uring (protocol 7.%u)",
-			 se->proto_minor);
-	} else if (!(se->conn.want & FUSE_CAP_OVER_IO_URING)) {
-		snprintf(cfg->why_not, sizeof(cfg->why_not),
-			 "the filesystem's init() cleared FUSE_CAP_OVER_IO_URING");
-	} else {
-		/* Set before the queue threads exist, so none of them can see it change. */
-		atomic_store(&se->serial, !atomic_load(&se->loop_parallel));
-		if (fuse__uring_start(se) == 0) {
-			cfg->active = true;
-			*outflags |= FUSE_OVER_IO_URING;
-			if (se->debug)
-				fuse_log(FUSE_LOG_DEBUG, "ringfuse: io_uring transport on%s\n",
-					 atomic_load(&se->serial) ?
-						 " (single-threaded loop: one handler at a time)" : "");
-			return;
-		}
-		atomic_store(&se->serial, false);
-	}
-	/* fuse__uring_start wrote its own reason on failure. */
-	if (!cfg->why_not[0])
-		snprintf(cfg->why_not, sizeof(cfg->why_not), "io_uring start failed");
-	fuse_log(FUSE_LOG_WARNING, "ringfuse: io_uring unavailable (%s); using /dev/fuse\n",
-		 cfg->why_not);
 }
 
 void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
@@ -168,7 +132,7 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 			conn->capable |= init_caps[i].cap;
 	/* Passthrough needs the library's backing-id calls, which we have; io-uring needs the
 	 * user's consent as well as the kernel's. */
-	if (!se->uring_cfg.enable)
+	if (!(fuse__transports_wanted(se) & FUSE_OVER_IO_URING))
 		conn->capable &= ~FUSE_CAP_OVER_IO_URING;
 
 	if (bufsize < FUSE_MIN_READ_BUFFER)
@@ -219,7 +183,7 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 		outflags |= FUSE_BIG_WRITES;
 	se->bufsize = conn->max_write + 4096;
 
-	init_start_ring(se, &outflags);
+	fuse__transports_start(se, &outflags);
 
 	if (inflags & FUSE_INIT_EXT)
 		outflags |= FUSE_INIT_EXT;
@@ -244,8 +208,6 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 		  arg->minor < 23 ? FUSE_COMPAT_22_INIT_OUT_SIZE : sizeof(out);
 	atomic_store(&se->got_init, true);
 	init_reply(req, 0, &out, outsize);
-	/* Only now may the queues REGISTER: before the kernel has processed this reply it
-	 * answers -EAGAIN. The write above returned after the kernel processed it. */
-	if (se->uring_cfg.active)
-		fuse__uring_init_replied(se);
+	/* The write above returned after the kernel processed the reply. */
+	fuse__transports_go(se);
 }

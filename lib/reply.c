@@ -575,14 +575,10 @@ int fuse__send_notify(struct fuse_session *se, int code, struct iovec *iov, int 
 {
 	struct fuse_out_header oh;
 
-	if (!se->ch && se->fd < 0)
-		return -ENOTCONN;
 	iov[0].iov_base = &oh;
 	iov[0].iov_len = sizeof(oh);
 	oh.len = (uint32_t)reply_iov_len(iov, count);
 	oh.error = code;
 	oh.unique = 0;
-	if (se->debug)
-		fuse_log(FUSE_LOG_DEBUG, "   NOTIFY: code=%d length=%u\n", code, oh.len);
-	return fuse__dev_write(se, se->ch, iov, count);
+	return fuse__transports_notify(se, iov, count);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The session object: creation from command-line options, mounting and unmounting, the exit
- * flag every loop watches, the list of /dev/fuse requests that INTERRUPT can find, and the
- * statistics printed at the end. The INIT handshake lives in init.c, the loops in loop*.c.
+ * flag every loop watches, and the statistics printed at the end. Its transports are reached
+ * through transport_i.h only. The INIT handshake lives in init.c, the loops in loop*.c.
  */
 #include "fuse_i.h"
 #include "mount_i.h"
@@ -23,7 +23,6 @@
 struct session_opts {
 	int debug;
 	int no_interrupt;
-	int io_uring;
 };
 
 #define SESSION_OPT(t, p) { t, offsetof(struct session_opts, p), 1 }
@@ -37,73 +36,16 @@ FUSE_EXPORT void fuse_lowlevel_version(void)
 
 FUSE_EXPORT void fuse_lowlevel_help(void)
 {
-	printf("    -o io_uring              carry requests over FUSE-over-io-uring queues (one per\n"
-	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
-	       "                             /dev/fuse, saying why, when the kernel cannot\n"
-	       "                             (also: FUSE_URING_ENABLE=1)\n"
-	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%u (default %u; also\n"
-	       "                             FUSE_URING_QUEUE_DEPTH=N). Ring memory is\n"
-	       "                             CPUs x N x (max_write + 4 KiB)\n"
-	       "    -o no_interrupt          do not track requests for INTERRUPT\n",
-	       FUSE__URING_DEPTH_MAX, FUSE__URING_DEPTH_DEFAULT);
+	fuse__transports_help();
+	printf("    -o no_interrupt          do not track requests for INTERRUPT\n");
 	fuse__mount_help();
 }
 
-static int session_apply_uring_opts(struct fuse_session *se, const struct session_opts *o)
-{
-	struct fuse__uring_cfg *cfg = &se->uring_cfg;
-	int err;
-
-	cfg->q_depth = FUSE__URING_DEPTH_DEFAULT;
-	err = fuse__uring_env(cfg);
-	if (err < 0)
-		return err;
-	if (o->io_uring)
-		cfg->enable = true;
-	return 0;
-}
-
-/*
- * q_depth=0 must be an error, not "use the default", so the option is parsed by a key
- * callback that sees whether it was given at all.
- */
-#define KEY_Q_DEPTH 1
-
-struct session_parse {
-	struct session_opts opts;
-	bool depth_given;
-	long long depth;
-	bool depth_bad;
-	char depth_text[32];
-};
-
-static int session_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
-{
-	struct session_parse *p = data;
-	const char *val;
-	char *end;
-
-	(void)outargs;
-	if (key != KEY_Q_DEPTH)
-		return 1;
-	val = strchr(arg, '=');
-	val = val ? val + 1 : "";
-	snprintf(p->depth_text, sizeof(p->depth_text), "%s", val);
-	p->depth_given = true;
-	errno = 0;
-	p->depth = strtoll(val, &end, 10);
-	if (errno || end == val || *end != '\0')
-		p->depth_bad = true;
-	return 0;
-}
-
-static const struct fuse_opt session_opt_spec_keyed[] = {
+static const struct fuse_opt session_opt_spec[] = {
 	SESSION_OPT("debug", debug),
 	SESSION_OPT("-d", debug),
 	SESSION_OPT("--debug", debug),
 	SESSION_OPT("no_interrupt", no_interrupt),
-	SESSION_OPT("io_uring", io_uring),
-	FUSE_OPT_KEY("io_uring_q_depth=", KEY_Q_DEPTH),
 	FUSE_OPT_END
 };
 
@@ -111,10 +53,7 @@ static void session_free(struct fuse_session *se)
 {
 	if (!se)
 		return;
-	if (se->ch)
-		fuse__chan_put(se->ch);
-	else if (se->fd >= 0 && se->own_fd)
-		close(se->fd);
+	fuse__transports_destroy(se);
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
 	if (se->mo)
@@ -132,7 +71,7 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 						  const struct fuse_lowlevel_ops *op,
 						  size_t op_size, void *userdata)
 {
-	struct session_parse parse = { 0 };
+	struct session_opts opts = { 0 };
 	struct fuse_session *se;
 	int i;
 
@@ -157,7 +96,6 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	se->fd = -1;
 	se->exit_efd = -1;
 	se->owner = getuid();
-	se->inflight.next = se->inflight.prev = &se->inflight;
 	if (pthread_mutex_init(&se->lock, NULL) != 0) {
 		free(se);
 		return NULL;
@@ -173,22 +111,14 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 		goto fail;
 	}
 
-	if (fuse_opt_parse(args, &parse, session_opt_spec_keyed, session_opt_proc) == -1)
+	/* Each transport takes its own options (-o io_uring...) out of args first. */
+	if (fuse__transports_init(se, args) < 0)
+		goto fail;
+	if (fuse_opt_parse(args, &opts, session_opt_spec, NULL) == -1)
 		goto fail;
 
-	se->debug = parse.opts.debug;
-	se->no_interrupt = parse.opts.no_interrupt;
-	if (session_apply_uring_opts(se, &parse.opts) < 0)
-		goto fail;
-	if (parse.depth_given) {
-		if (parse.depth_bad || parse.depth < 1 || parse.depth > FUSE__URING_DEPTH_MAX) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid io_uring_q_depth=%s: must be a whole number from 1 to %u\n",
-				 parse.depth_text, FUSE__URING_DEPTH_MAX);
-			goto fail;
-		}
-		se->uring_cfg.q_depth = (unsigned int)parse.depth;
-	}
+	se->debug = opts.debug;
+	se->no_interrupt = opts.no_interrupt;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG, "ringfuse %s (libfuse %s API)\n", PACKAGE_VERSION,
 			 FUSE_COMPAT_VERSION);
@@ -237,14 +167,11 @@ FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se, const struct fus
 	if (!copy)
 		return -ENOMEM;
 	*copy = *io;
-	se->ch = fuse__chan_new(fd);
-	if (!se->ch) {
+	if (fuse__transports_attach(se, fd) < 0) {
 		free(copy);
 		return -ENOMEM;
 	}
 	se->io = copy;
-	se->fd = fd;
-	se->own_fd = true;
 	return 0;
 }
 
@@ -301,7 +228,7 @@ FUSE_EXPORT int fuse_session_mount(struct fuse_session *se, const char *mountpoi
 
 	/*
 	 * Non-blocking reads let an idle reader wait in poll() on the device and the exit
-	 * eventfd together; see fuse__dev_read.
+	 * eventfd together.
 	 */
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -309,13 +236,10 @@ FUSE_EXPORT int fuse_session_mount(struct fuse_session *se, const char *mountpoi
 		fuse__kernel_unmount(abs, fd, se->mo);
 		goto fail;
 	}
-	se->ch = fuse__chan_new(fd);
-	if (!se->ch) {
+	if (fuse__transports_attach(se, fd) < 0) {
 		fuse__kernel_unmount(abs, fd, se->mo);
 		goto fail;
 	}
-	se->fd = fd;
-	se->own_fd = true;
 	se->mountpoint = abs;
 	return 0;
 
@@ -334,17 +258,12 @@ FUSE_EXPORT int fuse_session_fd(struct fuse_session *se)
 void fuse__stats_print(struct fuse_session *se)
 {
 	const char *want = getenv("RINGFUSE_STATS");
-	struct fuse__dev_stats *d = &se->dev_stats;
 
 	if (!se->debug && !(want && strcmp(want, "0") != 0 && want[0]))
 		return;
 	if (atomic_exchange(&se->stats_printed, true))
 		return;
-	fprintf(stderr,
-		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu\n",
-		atomic_load(&d->requests), atomic_load(&d->init), atomic_load(&d->forget),
-		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other));
-	fuse__uring_stats_print(se, stderr);
+	fuse__transports_stats_print(se, stderr);
 	fflush(stderr);
 }
 
@@ -353,8 +272,8 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 	if (!se || !se->mountpoint)
 		return;
 	fuse__stats_print(se);
-	/* The ring threads use the fd: they must be gone before it is closed. */
-	fuse__uring_stop(se);
+	/* Transport threads use the fd: they must be gone before it is closed. */
+	fuse__transports_stop(se);
 	/* With the fd the unmount can tell whether this mount is still ours (fusermount3 -u). */
 	fuse__kernel_unmount_keep_fd(se->mountpoint, se->fd, se->mo);
 	free(se->mountpoint);
@@ -370,7 +289,7 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 			se->op.destroy(se->userdata);
 	}
 	fuse__stats_print(se);
-	fuse__uring_stop(se);
+	fuse__transports_stop(se);
 	session_free(se);
 }
 
@@ -382,11 +301,15 @@ void fuse__session_exit(struct fuse_session *se, int error)
 	if (error && !se->error)
 		se->error = error;
 	atomic_store(&se->exited, 1);
+	/*
+	 * The one place the exit eventfd is written: every transport's threads wait on it (the
+	 * /dev/fuse readers poll it, each ring queue has a poll on it in flight).
+	 */
 	if (se->exit_efd >= 0) {
 		n = write(se->exit_efd, &one, sizeof(one));
 		(void)n; /* a full counter still reads as readable, which is all we need */
 	}
-	fuse__uring_wake(se);
+	fuse__transports_wake(se);
 }
 
 FUSE_EXPORT void fuse_session_exit(struct fuse_session *se)
@@ -413,44 +336,4 @@ FUSE_EXPORT void fuse_session_reset(struct fuse_session *se)
 	se->error = 0;
 	n = read(se->exit_efd, &v, sizeof(v));
 	(void)n; /* EAGAIN: it was not set */
-}
-
-void fuse__session_track(struct fuse_session *se, struct fuse_req *req)
-{
-	pthread_mutex_lock(&se->lock);
-	req->next = &se->inflight;
-	req->prev = se->inflight.prev;
-	se->inflight.prev->next = req;
-	se->inflight.prev = req;
-	pthread_mutex_unlock(&se->lock);
-}
-
-void fuse__session_untrack(struct fuse_session *se, struct fuse_req *req)
-{
-	/* Tested under the lock: tracking a newer request rewrites this one's next. */
-	pthread_mutex_lock(&se->lock);
-	if (req->next) {
-		req->prev->next = req->next;
-		req->next->prev = req->prev;
-		req->next = req->prev = NULL;
-	}
-	pthread_mutex_unlock(&se->lock);
-}
-
-struct fuse_req *fuse__session_find_req(struct fuse_session *se, uint64_t unique)
-{
-	struct fuse_req *r, *found = NULL;
-
-	pthread_mutex_lock(&se->lock);
-	for (r = se->inflight.next; r != &se->inflight; r = r->next) {
-		if (r->unique == unique) {
-			atomic_fetch_add(&r->refs, 1);
-			found = r;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&se->lock);
-	if (!found)
-		found = fuse__uring_find_req(se, unique);
-	return found;
 }

@@ -130,8 +130,11 @@ static struct fuse_session *harness_session(const struct fuse_lowlevel_ops *op, 
 	se->io = &fake_io;
 	se->exit_efd = -1;
 	se->owner = getuid();
-	se->inflight.next = se->inflight.prev = &se->inflight;
 	pthread_mutex_init(&se->lock, NULL);
+	if (fuse__transports_init(se, NULL) < 0) {
+		perror("fuse__transports_init");
+		exit(1);
+	}
 	se->conn.proto_major = 7;
 	se->conn.proto_minor = 45;
 	se->proto_major = 7;
@@ -146,6 +149,7 @@ static struct fuse_session *harness_session(const struct fuse_lowlevel_ops *op, 
 static void harness_session_free(struct fuse_session *se)
 {
 	fuse__notify_cleanup(se);
+	fuse__transports_destroy(se);
 	pthread_mutex_destroy(&se->lock);
 	free(se);
 }

@@ -73,7 +73,7 @@ static void test_interrupt(void)
 	target.tp = &fake_ops;
 	target.embedded = true;
 	target.unique = 1000;
-	fuse__session_track(se, &target);
+	fuse__dev_track(se, &target);
 	CHECK_EQ(fuse_req_interrupted(&target), 0);
 	fuse_req_interrupt_func(&target, on_interrupt, &seen);
 	CHECK_EQ(intr_calls, 0);
@@ -98,7 +98,7 @@ static void test_interrupt(void)
 	run(se, &m, STYLE_DEV);
 	CHECK_DROPPED();
 	CHECK_EQ(intr_calls, 2);
-	fuse__session_untrack(se, &target);
+	fuse__dev_untrack(se, &target);
 
 	/* Gone (already answered): EAGAIN, and the kernel forgets it. */
 	run(se, &m, STYLE_DEV);
