@@ -4,12 +4,12 @@
  * whose fd is /dev/cuse instead of a mounted /dev/fuse, whose handshake is CUSE_INIT (the
  * device's name and numbers travel in the reply) and whose requests carry no inode: the
  * wrappers here adapt the inode-less cuse_lowlevel_ops to the session's fuse_lowlevel_ops, so
- * the dispatcher and both loops serve CUSE devices unchanged.
+ * the dispatcher and both loops serve CUSE devices unchanged. Setting a device up and running
+ * it (cuse_lowlevel_setup/main) is in cuse_main.c.
  */
 #include "fuse_i.h"
 #include "cuse_lowlevel.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -211,107 +211,4 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v)
 	if (fuse__send_reply_iov(req, 0, iov, cd->dev_info_len ? 3 : 2) == 0 &&
 	    cd->clop.init_done)
 		cd->clop.init_done(se->userdata);
-}
-
-FUSE_EXPORT struct fuse_session *cuse_lowlevel_setup(int argc, char *argv[],
-						     const struct cuse_info *ci,
-						     const struct cuse_lowlevel_ops *clop,
-						     int *multithreaded, void *userdata)
-{
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct fuse_cmdline_opts opts;
-	struct fuse_session *se = NULL;
-	const char *devname = "/dev/cuse";
-	int fd, flags;
-
-	if (fuse_parse_cmdline(&args, &opts) == -1)
-		goto fail_args;
-	if (opts.show_help || opts.show_version) {
-		/* CUSE devices have no help of their own beyond the generic options. */
-		if (opts.show_help)
-			fuse_cmdline_help();
-		else
-			fuse_lowlevel_version();
-		free(opts.mountpoint);
-		goto fail_args;
-	}
-	if (opts.mountpoint) {
-		fuse_log(FUSE_LOG_ERR, "cuse: a CUSE device takes no mount point (`%s')\n",
-			 opts.mountpoint);
-		free(opts.mountpoint);
-		goto fail_args;
-	}
-	if (multithreaded)
-		*multithreaded = !opts.singlethread;
-
-	se = cuse_lowlevel_new(&args, ci, clop, userdata);
-	if (!se)
-		goto fail_args;
-
-	/* Keep the device off fds 0-2, which daemonizing redirects. */
-	do {
-		fd = open("/dev/null", O_RDWR);
-		if (fd > 2)
-			close(fd);
-	} while (fd >= 0 && fd <= 2);
-
-	fd = open(devname, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENODEV || errno == ENOENT)
-			fuse_log(FUSE_LOG_ERR, "cuse: device not found, try 'modprobe cuse' first\n");
-		else
-			fuse_log(FUSE_LOG_ERR, "cuse: failed to open %s: %s\n", devname,
-				 strerror(errno));
-		goto fail_se;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		close(fd);
-		goto fail_se;
-	}
-	if (fuse__transports_attach(se, fd) < 0) {
-		close(fd);
-		goto fail_se;
-	}
-
-	if (fuse_set_signal_handlers(se) == -1)
-		goto fail_se;
-	if (fuse_daemonize(opts.foreground) == -1)
-		goto fail_sig;
-	fuse_opt_free_args(&args);
-	return se;
-
-fail_sig:
-	fuse_remove_signal_handlers(se);
-fail_se:
-	fuse_session_destroy(se);
-fail_args:
-	fuse_opt_free_args(&args);
-	return NULL;
-}
-
-FUSE_EXPORT void cuse_lowlevel_teardown(struct fuse_session *se)
-{
-	if (!se)
-		return;
-	fuse_remove_signal_handlers(se);
-	fuse_session_destroy(se);
-}
-
-FUSE_EXPORT int cuse_lowlevel_main(int argc, char *argv[], const struct cuse_info *ci,
-				   const struct cuse_lowlevel_ops *clop, void *userdata)
-{
-	struct fuse_session *se;
-	int multithreaded = 0;
-	int res;
-
-	se = cuse_lowlevel_setup(argc, argv, ci, clop, &multithreaded, userdata);
-	if (!se)
-		return 1;
-	if (multithreaded)
-		res = fuse_session_loop_mt_312(se, NULL);
-	else
-		res = fuse_session_loop(se);
-	cuse_lowlevel_teardown(se);
-	return res < 0 ? 1 : 0;
 }
