@@ -177,8 +177,6 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v)
 	if (pagesize <= 0)
 		pagesize = 4096;
 
-	se->proto_major = arg->major;
-	se->proto_minor = arg->minor;
 	se->conn.proto_major = arg->major;
 	se->conn.proto_minor = arg->minor;
 	se->conn.capable = 0;

@@ -183,8 +183,6 @@ struct fuse_session {
 
 	/* INIT negotiation. */
 	struct fuse_conn_info conn;
-	uint32_t proto_major;
-	uint32_t proto_minor;
 	uint64_t kernel_flags;   /* what the kernel offered (flags | flags2 << 32) */
 	atomic_bool got_init;
 	atomic_bool got_destroy;

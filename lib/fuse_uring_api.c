@@ -170,7 +170,7 @@ static int uring_tp_start(struct fuse__transport *t, uint64_t *outflags)
 				 "the kernel did not offer FUSE_OVER_IO_URING: "
 				 "/sys/module/fuse/parameters/enable_uring is not Y" :
 				 "this kernel has no FUSE over io-uring (protocol 7.%u)",
-			 se->proto_minor);
+			 se->conn.proto_minor);
 	} else if (!(se->conn.want & FUSE_CAP_OVER_IO_URING)) {
 		snprintf(cfg->why_not, sizeof(cfg->why_not),
 			 "the filesystem's init() cleared FUSE_CAP_OVER_IO_URING");

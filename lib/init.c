@@ -119,8 +119,6 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	if ((arg->flags & FUSE_INIT_EXT) && v->arg_len >= offsetof(struct fuse_init_in, flags2) + 4)
 		inflags |= (uint64_t)arg->flags2 << 32;
 	se->kernel_flags = inflags;
-	se->proto_major = arg->major;
-	se->proto_minor = arg->minor;
 
 	conn->proto_major = arg->major;
 	conn->proto_minor = arg->minor;

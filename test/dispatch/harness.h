@@ -137,8 +137,6 @@ static struct fuse_session *harness_session(const struct fuse_lowlevel_ops *op, 
 	}
 	se->conn.proto_major = 7;
 	se->conn.proto_minor = 45;
-	se->proto_major = 7;
-	se->proto_minor = 45;
 	se->conn.capable = 0xffffffffu;
 	se->conn.want = FUSE_CAP_IOCTL_DIR;
 	se->bufsize = (1 << 20) + 4096;
