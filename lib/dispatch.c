@@ -1000,6 +1000,13 @@ const char *fuse__opname(uint32_t opcode)
 	return op ? op->name : "UNKNOWN";
 }
 
+bool fuse__op_noreply(uint32_t opcode)
+{
+	const struct dispatch_op *op = dispatch_op(opcode);
+
+	return op && (op->flags & OP_NOREPLY);
+}
+
 /* The fixed argument's size for this session's protocol and options. */
 static size_t dispatch_fixed(struct fuse_session *se, uint32_t opcode, size_t fixed)
 {

@@ -222,16 +222,10 @@ ssize_t fuse__dev_read(struct fuse_session *se, struct fuse_chan *ch, void *buf,
 	return fuse__dev_read_wait(se, ch, buf, size, -1);
 }
 
-/* FORGET, BATCH_FORGET and INTERRUPT: nobody waits for an answer, so none is sent. */
-static bool dev_op_unanswered(uint32_t opcode)
-{
-	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET || opcode == FUSE_INTERRUPT;
-}
-
 /* Whether a request goes on the session's INTERRUPT lookup list while it is handled. */
 static bool dev_op_tracked(const struct fuse_session *se, uint32_t opcode)
 {
-	return !se->no_interrupt && !dev_op_unanswered(opcode);
+	return !se->no_interrupt && !fuse__op_noreply(opcode);
 }
 
 static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
@@ -313,7 +307,7 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 		struct iovec iov = { .iov_base = &oh, .iov_len = sizeof(oh) };
 
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate request\n");
-		if (!dev_op_unanswered(in->opcode))
+		if (!fuse__op_noreply(in->opcode))
 			(void)fuse__dev_write(se, ch, &iov, 1);
 		return;
 	}
@@ -330,7 +324,7 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 		/* The device never splits or merges requests: a mismatch is a corrupt buffer. */
 		fuse_log(FUSE_LOG_ERR, "fuse: request length %u does not match %zu bytes read\n",
 			 in->len, len);
-		if (dev_op_unanswered(in->opcode))
+		if (fuse__op_noreply(in->opcode))
 			dev_drop(req);
 		else
 			fuse_reply_err(req, EIO);

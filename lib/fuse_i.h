@@ -244,6 +244,12 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
 void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);
 /* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */
 const char *fuse__opname(uint32_t opcode);
+/*
+ * Whether the kernel waits for no answer to the opcode (FORGET, BATCH_FORGET, INTERRUPT,
+ * NOTIFY_REPLY): the one list, the dispatcher's table. Such a request is dropped, never
+ * answered, and never tracked for INTERRUPT.
+ */
+bool fuse__op_noreply(uint32_t opcode);
 
 /* ---- reply.c ---- */
 /*
