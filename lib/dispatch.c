@@ -1041,7 +1041,7 @@ static bool dispatch_allowed_uid(struct fuse_session *se, const struct fuse_in_h
 	return op && (op->flags & OP_ANY_UID);
 }
 
-static void dispatch_request(struct fuse_req *req, const struct fuse__req_view *v)
+void fuse__dispatch_request(struct fuse_req *req, const struct fuse__req_view *v)
 {
 	struct fuse_session *se = req->se;
 	const struct fuse_in_header *in = v->in;
@@ -1110,18 +1110,4 @@ static void dispatch_request(struct fuse_req *req, const struct fuse__req_view *
 		return;
 	}
 	op->fn(req, in->nodeid, arg, pay, plen);
-}
-
-void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
-{
-	struct fuse_session *se = req->se;
-	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
-	bool serial = atomic_load(&se->serial);
-
-	fuse__tsan_acquire(se);
-	if (serial)
-		pthread_mutex_lock(&se->serial_lock);
-	dispatch_request(req, v);
-	if (serial)
-		pthread_mutex_unlock(&se->serial_lock);
 }

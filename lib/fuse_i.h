@@ -23,6 +23,7 @@
 #include "fuse_lowlevel.h"
 #include "ringfuse.h"
 #include "transport_i.h"
+#include "tsan_i.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -238,10 +239,28 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
  * Decode and check one request and call the filesystem's handler (or reply an error). Never
  * fails: a malformed request gets -EINVAL (or is dropped when it must not be answered), and
  * the request is always completed by the time the handler has replied. The transport sets
- * req->unique first (it may publish the request to INTERRUPT lookups before this call). Takes serial_lock
- * around the handler when the session is serial (see struct fuse_session).
+ * req->unique first (it may publish the request to INTERRUPT lookups before this call).
  */
-void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);
+void fuse__dispatch_request(struct fuse_req *req, const struct fuse__req_view *v);
+/*
+ * The door every transport delivers a request through: fuse__dispatch_request, under
+ * serial_lock when the session is serial (see struct fuse_session), which is how a session
+ * promised one request at a time gets it from a transport that delivers on many threads.
+ * Inline, so that it is the transport's call into the dispatcher and nothing else.
+ */
+static inline void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
+{
+	struct fuse_session *se = req->se;
+	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
+	bool serial = atomic_load(&se->serial);
+
+	fuse__tsan_acquire(se);
+	if (serial)
+		pthread_mutex_lock(&se->serial_lock);
+	fuse__dispatch_request(req, v);
+	if (serial)
+		pthread_mutex_unlock(&se->serial_lock);
+}
 /* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */
 const char *fuse__opname(uint32_t opcode);
 /*
