@@ -5,7 +5,7 @@
  * (node.c) and a fuse_reply_*. Entry and attribute handling (timeouts, use_ino, uid/gid/umask
  * overrides), the per-thread fuse_context, -o intr (signalling the thread that serves an
  * interrupted request) and the operations table given to fuse_session_new live here.
- * Directory listings are in cache.c.
+ * Directory listings are in dir.c.
  */
 #include "highlevel_i.h"
 #include "export_i.h"

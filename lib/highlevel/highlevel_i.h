@@ -213,7 +213,7 @@ void fuse__fix_attr(struct fuse *f, uint64_t nodeid, struct stat *st);
 int fuse__lookup_path(struct fuse *f, uint64_t parent, const char *name, const char *path,
 		      struct fuse_entry_param *e, struct fuse_file_info *fi);
 
-/* cache.c: directory listings, auto_cache, the cleanup thread */
+/* dir.c: directory listings, auto_cache, the cleanup thread */
 void fuse__ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fuse__ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi);
