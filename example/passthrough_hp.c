@@ -47,7 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "passthrough_hp_inodes.h"
+#include "passthrough_hp_inodes.c"
 
 /* ---------------------------------------------------------------- handlers */
 
