@@ -4,7 +4,7 @@
  * mountpoint. This file owns the request handlers, which forward each request to the source with
  * *at() system calls, and the command line; the inode table and its bounded descriptor cache
  * (an inode is remembered by its file handle, so the kernel can hold any number of inodes while
- * the daemon keeps at most --fd-cache descriptors open) live in passthrough_hp_inodes.h. Over ringfuse's io-uring transport, reads land directly in the ring's
+ * the daemon keeps at most --fd-cache descriptors open) live in passthrough_hp_inodes.c. Over ringfuse's io-uring transport, reads land directly in the ring's
  * payload buffer; with --passthrough, opened files are handed to the kernel's FUSE passthrough
  * so reads and writes never reach the daemon. The same source builds against the system's
  * libfuse 3.14 (the ringfuse extensions are compiled out there).
@@ -47,7 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "passthrough_hp_inodes.c"
+#include "passthrough_hp_inodes.h"
 
 /* ---------------------------------------------------------------- handlers */
 
