@@ -5,7 +5,8 @@
  * into a request view for the dispatcher, carries replies back (from the queue's own thread
  * without locks, from any other thread through the queue's pending list and eventfd), batches
  * every commit of a round into one submit-and-wait, and finds entries for INTERRUPT. The
- * kernel's side of the contract is described in shared/PROTOCOL.md.
+ * kernel's side of the contract: the structures in fuse_kernel_i.h, and doc/design.md ("The
+ * io-uring transport").
  */
 #include "fuse_i.h"
 #include "fuse_uring_i.h"
