@@ -11,7 +11,7 @@
 
 #include "fuse_i.h"
 #include "dispatch_i.h"
-#include "../unit/check.h"
+#include "../check.h"
 
 #include <stdlib.h>
 #include <string.h>

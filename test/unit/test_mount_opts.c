@@ -16,7 +16,7 @@
 #include "fuse_log.h"
 #include "fuse_opt.h"
 #include "mount_i.h"
-#include "../unit/check.h"
+#include "check.h"
 
 struct rendered {
 	char kernel[1024];
