@@ -149,6 +149,9 @@ struct fuse__dev_stats {
 struct fuse__uring_cfg {
 	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
 	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	bool depth_given;       /* q_depth was set by the user, not defaulted */
+	uint64_t max_memory;    /* bytes for all queues; 0: the default (fuse_uring_opts.c) */
+	uint64_t queue_memory;  /* bytes for one queue; 0: the default */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
@@ -302,8 +305,24 @@ void fuse__chan_put(struct fuse_chan *ch);
 #define FUSE__URING_DEPTH_DEFAULT 8U
 #define FUSE__URING_DEPTH_MAX 65536U
 
-/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
+/* Ring memory bounds (bytes): what -o io_uring_max_memory / io_uring_queue_memory accept, and
+ * the defaults: per queue a fixed size, per session the smaller of a fixed size and RAM / 8. */
+#define FUSE__URING_MEMORY_MIN (4ULL << 10)
+#define FUSE__URING_MEMORY_MAX (1ULL << 40)
+#define FUSE__URING_QUEUE_MEMORY_DEFAULT (64ULL << 20)
+#define FUSE__URING_SESSION_MEMORY_DEFAULT (1ULL << 30)
+
+/* fuse_uring_opts.c: the ring's switches, one grammar for -o and the environment. Each
+ * returns -EINVAL with a logged reason naming the switch as the user spelled it. */
+void fuse__uring_cfg_init(struct fuse__uring_cfg *cfg);
+/* FUSE_URING_ENABLE, FUSE_URING_QUEUE_DEPTH, FUSE_URING_MAX_MEMORY, FUSE_URING_QUEUE_MEMORY. */
 int fuse__uring_env(struct fuse__uring_cfg *cfg);
+/* One "-o name=value" (io_uring_q_depth, io_uring_max_memory, io_uring_queue_memory). */
+int fuse__uring_cfg_opt(struct fuse__uring_cfg *cfg, const char *arg);
+void fuse__uring_opts_help(void);
+/* The grammars: a depth 1..FUSE__URING_DEPTH_MAX; a size of bytes or N[K|M|G|T][iB]. */
+int fuse__uring_parse_depth(const char *text, unsigned int *depth);
+int fuse__uring_parse_size(const char *text, uint64_t *bytes);
 
 #ifdef HAVE_URING
 /*

@@ -1,62 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What users see of the io-uring transport whether or not it was built in: its environment
- * switches (FUSE_URING_ENABLE, FUSE_URING_QUEUE_DEPTH) and the public ringfuse_uring_* calls.
+ * What users see of the io-uring transport whether or not it was built in: the public
+ * ringfuse_uring_* calls. Its switches (-o io_uring_* and FUSE_URING_*) are fuse_uring_opts.c's.
  */
 #include "fuse_i.h"
 
-#include <ctype.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int uring_parse_depth(const char *text, unsigned int *depth)
-{
-	unsigned long v;
-	const char *p;
-	char *end;
-
-	/* strtoul accepts "-1" (as ULONG_MAX), leading blanks and "+": none of that is a depth. */
-	for (p = text; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-	if (p == text)
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < 1 || v > FUSE__URING_DEPTH_MAX)
-		return -EINVAL;
-	*depth = (unsigned int)v;
-	return 0;
-}
-
-int fuse__uring_env(struct fuse__uring_cfg *cfg)
-{
-	const char *v;
-
-	if (!cfg)
-		return -EINVAL;
-	v = getenv("FUSE_URING_ENABLE");
-	if (v && *v) {
-		if (strcmp(v, "1") == 0) {
-			cfg->enable = true;
-		} else if (strcmp(v, "0") == 0) {
-			cfg->enable = false;
-		} else {
-			fuse_log(FUSE_LOG_ERR, "fuse: invalid FUSE_URING_ENABLE=%s: must be 0 or 1\n", v);
-			return -EINVAL;
-		}
-	}
-	v = getenv("FUSE_URING_QUEUE_DEPTH");
-	if (v && *v) {
-		if (uring_parse_depth(v, &cfg->q_depth) < 0) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid FUSE_URING_QUEUE_DEPTH=%s: must be a whole number from 1 to %u\n",
-				 v, FUSE__URING_DEPTH_MAX);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
 
 FUSE_EXPORT bool ringfuse_uring_active(struct fuse_session *se, const char **why_not)
 {

@@ -87,6 +87,7 @@ struct uring_queue {
 	struct uring_ent *ents;     /* depth entries */
 	char *mem;                  /* all entries' header+payload memory */
 	size_t mem_size;
+	size_t ring_bytes;          /* the io_uring's SQ, CQ and SQEs (set by the queue thread) */
 
 	pthread_mutex_t lock;       /* guards pending and accepting */
 	struct uring_ent *pending;  /* foreign replies waiting for the queue thread (LIFO) */
@@ -110,7 +111,11 @@ struct fuse__uring {
 	unsigned int depth;
 	size_t hdr_size;            /* bytes reserved for an entry's header (one page) */
 	size_t payload_size;        /* bytes of an entry's payload buffer */
-	size_t memory;              /* all queues' buffers */
+	size_t memory;              /* bytes allocated for all queues (buffers, entries, rings) */
+	uint64_t bound;             /* ring memory bound per session, bytes */
+	uint64_t queue_bound;       /* per queue, bytes */
+	uint64_t asked;             /* what the requested depth would have cost */
+	uint64_t planned;           /* what the settled depth and payload cost, before setup */
 	unsigned int ring_flags;    /* io_uring setup flags that the probe settled on */
 
 	pthread_mutex_t lock;       /* guards phase, setup_done and the queues' setup_err */

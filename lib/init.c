@@ -220,6 +220,11 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	se->bufsize = conn->max_write + 4096;
 
 	init_start_ring(se, &outflags);
+	/* Starting the ring may have negotiated max_write and max_pages down to fit its memory
+	 * bound (fuse_uring_setup.c); the reply and the /dev/fuse buffers follow. */
+	if (outflags & FUSE_MAX_PAGES)
+		out.max_pages = se->max_pages;
+	se->bufsize = conn->max_write + 4096;
 
 	if (inflags & FUSE_INIT_EXT)
 		outflags |= FUSE_INIT_EXT;
