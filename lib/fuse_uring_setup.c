@@ -554,6 +554,10 @@ static bool uring_wait_held(struct fuse__uring *ring)
 int fuse__uring_start(struct fuse_session *se)
 {
 	struct fuse__uring_cfg *cfg = &se->uring_cfg;
+	/* What INIT settled before the ring's plan may have lowered them; a ring that does not
+	 * start leaves /dev/fuse with what it had. */
+	unsigned int max_write = se->conn.max_write;
+	uint32_t max_pages = se->max_pages;
 	struct fuse__uring *ring;
 	sigset_t all, old;
 	unsigned int nq, depth, i;
@@ -579,7 +583,7 @@ int fuse__uring_start(struct fuse_session *se)
 	}
 	err = uring_alloc(se, nq, depth, &ring);
 	if (err)
-		return err;
+		goto restore;
 	depth = ring->depth;
 
 	/* Signals belong to the threads that installed handlers, never to a ring thread. */
@@ -616,7 +620,7 @@ int fuse__uring_start(struct fuse_session *se)
 	if (err) {
 		if (uring_join(ring))
 			uring_free(ring);
-		return err;
+		goto restore;
 	}
 	se->ring = ring;
 	if (se->debug)
@@ -626,6 +630,11 @@ int fuse__uring_start(struct fuse_session *se)
 			 ring->memory, (unsigned long long)ring->bound,
 			 (unsigned long long)ring->queue_bound, ring->ring_flags);
 	return 0;
+
+restore:
+	se->conn.max_write = max_write;
+	se->max_pages = max_pages;
+	return err;
 }
 
 void fuse__uring_init_replied(struct fuse_session *se)

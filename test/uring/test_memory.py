@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Ring memory stays within its bound, and a ring that cannot fit never leaves a dead mount.
 
-Usage: test_memory.py --daemon D   (a daemon that takes -o source=SRC, e.g. passthrough_ll)
+Usage: test_memory.py --daemon D [--conn-daemon C]
+  D takes -o source=SRC (passthrough_ll); C applies -o max_write (conn_opts_ll)
 
 Each case mounts D with -o io_uring and some depth / memory switches, writes and reads back
 a file of 1 MiB writes, and then requires: the daemon is alive and the mount answers (never
@@ -13,7 +14,9 @@ report, and the stats line (RINGFUSE_STATS=1) says what became of the ring:
   a session bound of 512K per queue: over the ring at depth 1 with max_write negotiated down
     (payload <= 508K), big writes still right;
   a bound below one entry (16K), and 1T bounds with depth 65536 (more than this machine's RAM):
-    on /dev/fuse, with the reason in the daemon's stderr.
+    on /dev/fuse, with the reason in the daemon's stderr;
+  with C and -o max_write=131072: payload=131072 with a one-page header, and memory no more
+    than queues x depth x (128 KiB + 6 KiB), at the default depth and at depth 8192.
 Run it from an ASan build too: there an allocation that fails aborts instead of returning NULL.
 """
 
@@ -55,7 +58,7 @@ def io_check(mnt):
     return problems
 
 
-def run_case(daemon, name, opts, env_extra, expect):
+def run_case(daemon, name, opts, env_extra, expect, source=True):
     """expect: dict with 'ring' (bool), and for a ring run 'lowered' or for a fallback 'why'."""
     base, src, mnt = harness.make_workdir()
     stderr_path = os.path.join(base, "daemon.stderr")
@@ -65,7 +68,7 @@ def run_case(daemon, name, opts, env_extra, expect):
         env.pop(k, None)
     env["RINGFUSE_STATS"] = "1"
     env.update(env_extra)
-    argv = [daemon, "-f", "-o", "source=" + src, "-o", "io_uring"]
+    argv = [daemon, "-f"] + (["-o", "source=" + src] if source else []) + ["-o", "io_uring"]
     for o in opts:
         argv += ["-o", o]
     argv.append(mnt)
@@ -124,6 +127,11 @@ def run_case(daemon, name, opts, env_extra, expect):
             if "payload_max" in expect and not 8192 <= ring.get("payload", 0) <= expect["payload_max"]:
                 problems.append("payload=%s, expected 8192..%d"
                                 % (ring.get("payload"), expect["payload_max"]))
+            if "payload" in expect and ring.get("payload") != expect["payload"]:
+                problems.append("payload=%s, expected %d" % (ring.get("payload"), expect["payload"]))
+            if "entry_max" in expect and memory > nq * depth * expect["entry_max"] + nq * 8192:
+                problems.append("memory=%s is more than %d queues x depth %d x %d bytes"
+                                % (memory, nq, depth, expect["entry_max"]))
             if ring.get("payload", 1) % 4096:
                 problems.append("payload=%s is not whole pages" % ring.get("payload"))
         lowered = text.count("lowered to")
@@ -150,6 +158,7 @@ def run_case(daemon, name, opts, env_extra, expect):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--daemon", required=True)
+    ap.add_argument("--conn-daemon", help="a daemon that applies -o max_write (conn_opts_ll)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root (mounts, enable_uring)")
@@ -176,12 +185,23 @@ def main():
         cases.append(("more-than-ram", ["io_uring_q_depth=65536", "io_uring_max_memory=1T",
                                          "io_uring_queue_memory=1T"], {},
                       {"ring": False, "why": "more than this machine's RAM"}))
+    # Payload buffers follow the negotiated max_write: 128 KiB + a header page per entry.
+    conn_cases = [
+        ("max-write-128k", ["max_write=131072"], {},
+         {"ring": True, "depth": 8, "payload": 131072, "entry_max": 131072 + 4096 + 2048}),
+        ("max-write-128k-depth-8192", ["max_write=131072", "io_uring_q_depth=8192"], {},
+         {"ring": True, "depth_below": 8192, "payload": 131072, "lowered": True,
+          "entry_max": 131072 + 4096 + 2048}),
+    ]
     problems = []
     with harness.UringParam("Y"):
         dmesg = harness.DmesgWatch()
         dmesg.start()
         for name, opts, env, expect in cases:
             problems += run_case(args.daemon, name, opts, env, expect)
+        if args.conn_daemon:
+            for name, opts, env, expect in conn_cases:
+                problems += run_case(args.conn_daemon, name, opts, env, expect, source=False)
         problems += ["kernel log: " + l for l in dmesg.problems()]
     for p in problems:
         harness.log("FAIL: " + p)
