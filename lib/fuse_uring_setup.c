@@ -299,10 +299,11 @@ static size_t uring_payload_size(size_t max_write, size_t max_pages, size_t ps)
 
 /*
  * What one entry costs: its header page and payload, its struct, and its share of the
- * io_uring (an SQE128 and its SQ index; two CQEs, the CQ being twice the SQ). A queue adds
- * its struct and the SQ slots of its two doorbells.
+ * io_uring (an SQE128 and its SQ index; two CQEs, the CQ being twice the SQ), doubled because
+ * the kernel rounds both rings up to a power of two. A queue adds its struct and the SQ slots
+ * of its two doorbells. An upper bound, so that what is allocated never exceeds the plan.
  */
-#define URING_ENT_RING_BYTES (128 + 4 + 2 * 16)
+#define URING_ENT_RING_BYTES (2 * (128 + 4 + 2 * 16))
 #define URING_QUEUE_FIXED (sizeof(struct uring_queue) + 2 * URING_ENT_RING_BYTES)
 
 static uint64_t uring_ent_cost(size_t hdr, size_t payload)
