@@ -306,10 +306,9 @@ void fuse__chan_put(struct fuse_chan *ch);
 #define FUSE__URING_DEPTH_MAX 65536U
 
 /* Ring memory bounds (bytes): what -o io_uring_max_memory / io_uring_queue_memory accept, and
- * the defaults: per queue a fixed size, per session the smaller of a fixed size and RAM / 8. */
+ * the session's default, the smaller of this and RAM / 8 (a queue's default is its share). */
 #define FUSE__URING_MEMORY_MIN (4ULL << 10)
 #define FUSE__URING_MEMORY_MAX (1ULL << 40)
-#define FUSE__URING_QUEUE_MEMORY_DEFAULT (64ULL << 20)
 #define FUSE__URING_SESSION_MEMORY_DEFAULT (1ULL << 30)
 
 /* fuse_uring_opts.c: the ring's switches, one grammar for -o and the environment. Each

@@ -184,8 +184,9 @@ void fuse__uring_opts_help(void)
 	       "                             FUSE_URING_QUEUE_DEPTH=N)\n"
 	       "    -o io_uring_max_memory=SIZE  bound on all queues' ring memory (default: the\n"
 	       "                             smaller of 1G and RAM/8; also FUSE_URING_MAX_MEMORY)\n"
-	       "    -o io_uring_queue_memory=SIZE  bound on one queue's ring memory (default 64M;\n"
-	       "                             also FUSE_URING_QUEUE_MEMORY). One entry costs\n"
+	       "    -o io_uring_queue_memory=SIZE  bound on one queue's ring memory (default: its\n"
+	       "                             share of the session's; also FUSE_URING_QUEUE_MEMORY).\n"
+	       "                             One entry costs\n"
 	       "                             max_write + 4 KiB; past a bound the depth shrinks,\n"
 	       "                             then max_write; SIZE is bytes or N with K, M, G, T\n",
 	       FUSE__URING_DEPTH_MAX, FUSE__URING_DEPTH_DEFAULT);

@@ -331,7 +331,8 @@ static uint64_t uring_default_bound(void)
 /*
  * Fit the ring into its bounds before anything is allocated, so that no allocation can fail
  * for size (an allocator that aborts instead of returning NULL, as ASan's does, would kill the
- * daemon with the mount in place). Each queue gets min(queue bound, session bound / queues).
+ * daemon with the mount in place). Each queue gets its share of the session bound, or the
+ * queue bound when that is smaller.
  * When depth x entry does not fit, the depth yields first, down to 1; when one entry does not
  * fit either, max_write (and max_pages) are negotiated down, since the kernel insists on a
  * payload buffer of their size; when not even the smallest entry fits, or the ring would be
@@ -347,11 +348,10 @@ static int uring_plan(struct fuse_session *se, unsigned int nq, unsigned int dep
 	char why[160];
 
 	ring->bound = cfg->max_memory ? cfg->max_memory : uring_default_bound();
-	ring->queue_bound = cfg->queue_memory ? cfg->queue_memory :
-						FUSE__URING_QUEUE_MEMORY_DEFAULT;
 	per_q = ring->bound / nq;
-	if (ring->queue_bound < per_q)
-		per_q = ring->queue_bound;
+	if (cfg->queue_memory && cfg->queue_memory < per_q)
+		per_q = cfg->queue_memory;
+	ring->queue_bound = per_q;
 	payload = uring_payload_size(se->conn.max_write, se->max_pages, ps);
 	need = (uint64_t)depth * uring_ent_cost(hdr, payload) + URING_QUEUE_FIXED;
 	ring->asked = need * nq;
