@@ -151,6 +151,7 @@ def run_case(daemon, name, opts, env_extra, expect, source=True):
             harness.log("%s: FAIL: %s" % (name, p))
     else:
         harness.log("%s: ok" % name)
+    if not harness.is_mounted(mnt):
         shutil.rmtree(base, ignore_errors=True)
     return problems
 
