@@ -68,7 +68,8 @@ ninja -C build-ci
 required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
   squashfuse-uring-opt sshfs-uring-opt serial-loop
-  unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll)
+  unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll
+  fuse-overlayfs-dev fuse-overlayfs-uring)
 listed=$(meson test -C build-ci --list 2>/dev/null)
 for t in "${required_tests[@]}"; do
   if ! grep -q " / $t\$" <<<"$listed"; then
