@@ -98,7 +98,18 @@ struct fuse__transport_ops {
 	 * start, the transport sends them in place. NULL (or -ENOTSUP) when there is none.
 	 */
 	int (*get_payload)(struct fuse_req *req, char **payload, size_t *size);
+	/*
+	 * Optional (the ring leaves it NULL and fuse_reply_data copies into its payload). Send a
+	 * successful reply whose data is the rest of bufv, len bytes, without copying it through
+	 * user memory (splice on /dev/fuse). iov[0] is the fuse_out_header, complete for len bytes
+	 * of data; the transport lowers its len when an fd buffer ends early (end of file).
+	 * Returns FUSE__SEND_DECLINED with the request and bufv untouched when it cannot (the
+	 * caller then copies), otherwise what send() returns.
+	 */
+	int (*send_data)(struct fuse_req *req, struct iovec *iov, int count,
+			 struct fuse_bufvec *bufv, size_t len, enum fuse_buf_copy_flags flags);
 };
+#define FUSE__SEND_DECLINED 1
 
 /* Interrupt bookkeeping of one request; guarded by fuse_req.lock. */
 struct fuse__req_intr {
@@ -143,6 +154,8 @@ struct fuse__dev_stats {
 	atomic_ulong interrupt;
 	atomic_ulong destroy;
 	atomic_ulong other;
+	atomic_ulong splice;          /* fuse_reply_data sent by splice (fuse_dev_splice.c) */
+	atomic_ulong splice_fallback; /* ... copied instead, though the filesystem wanted splice */
 };
 
 /* What the user asked of the io-uring transport, and what became of it. */
@@ -213,6 +226,9 @@ struct fuse_session {
 	struct fuse__notify_retrieve *retrieves; /* outstanding fuse_lowlevel_notify_retrieve */
 
 	struct fuse__dev_stats dev_stats;
+	/* Each thread's splice pipes (fuse_dev_splice.c); the key exists once state is 1. */
+	pthread_key_t splice_key;
+	atomic_int splice_key_state;  /* 0 none yet, 1 created, -1 creation failed */
 	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
 	/*
 	 * A filesystem run by fuse_session_loop (or a loop of its own) was promised one request
@@ -297,6 +313,18 @@ ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void 
 /* Build a request from a buffer read on ch and dispatch it. */
 void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len);
 struct fuse_chan *fuse__chan_new(int fd);
+
+/* ---- fuse_dev_splice.c: SPLICE_WRITE on /dev/fuse ---- */
+/*
+ * Send iov (header) + the rest of bufv (len bytes) to ch through a pipe with vmsplice and
+ * splice. Returns 0, -errno when the message was lost on the way, or FUSE__SEND_DECLINED with
+ * nothing consumed. Data already taken from bufv when a later step fails is sent by copying.
+ */
+int fuse__dev_splice_send(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov,
+			  int count, struct fuse_bufvec *bufv, size_t len,
+			  enum fuse_buf_copy_flags flags);
+/* At session destroy: the calling thread's pipes and the session's key. */
+void fuse__dev_splice_fini(struct fuse_session *se);
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
 void fuse__chan_put(struct fuse_chan *ch);
 

@@ -89,6 +89,7 @@ static void session_free(struct fuse_session *se)
 	if (se->mo)
 		fuse__mount_opts_free(se->mo);
 	fuse__notify_cleanup(se);
+	fuse__dev_splice_fini(se);
 	pthread_mutex_destroy(&se->serial_lock);
 	pthread_mutex_destroy(&se->lock);
 	free(se->io);
@@ -306,9 +307,10 @@ void fuse__stats_print(struct fuse_session *se)
 	if (atomic_exchange(&se->stats_printed, true))
 		return;
 	fprintf(stderr,
-		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu\n",
+		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu splice=%lu splice_fallback=%lu\n",
 		atomic_load(&d->requests), atomic_load(&d->init), atomic_load(&d->forget),
-		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other));
+		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other),
+		atomic_load(&d->splice), atomic_load(&d->splice_fallback));
 	fuse__uring_stats_print(se, stderr);
 	fflush(stderr);
 }
