@@ -200,7 +200,7 @@ static void bfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	(void)fuse_reply_open(req, fi);
 }
 
-/* Clamp [off, off + *len) to the file; false when off is outside it. */
+/* Clamp [off, off + *len) to the file; 0 when off is outside it. */
 static int bfs_clamp(const struct bfs *fs, off_t off, size_t *len)
 {
 	if (off < 0 || (size_t)off >= fs->size) {
@@ -248,9 +248,11 @@ static void bfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		(void)fuse_reply_err(req, EFBIG);
 		return;
 	}
-	(void)pthread_rwlock_wrlock(&fs->lock);
-	memcpy(fs->data + off, buf, size);
-	(void)pthread_rwlock_unlock(&fs->lock);
+	if (size > 0) {
+		(void)pthread_rwlock_wrlock(&fs->lock);
+		memcpy(fs->data + off, buf, size);
+		(void)pthread_rwlock_unlock(&fs->lock);
+	}
 	(void)fuse_reply_write(req, size);
 }
 

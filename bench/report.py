@@ -46,11 +46,13 @@ def summarize(results, status, configs, backings):
         vals = [r["value"] for r in rs]
         cpus = [r["daemon_cpu_us_per_op"] for r in rs if r.get("daemon_cpu_us_per_op") is not None]
         csw = [r["daemon_csw_per_op"] for r in rs if r.get("daemon_csw_per_op") is not None]
+        idle = [r["sched_idle_threads"] for r in rs if r.get("sched_idle_threads") is not None]
         summary[(kind, case, name)] = dict(
             median=statistics.median(vals), min=min(vals), max=max(vals), n=len(vals),
             unit=rs[0]["unit"],
             cpu_us_per_op=statistics.median(cpus) if cpus else None,
-            csw_per_op=statistics.median(csw) if csw else None)
+            csw_per_op=statistics.median(csw) if csw else None,
+            sched_idle_threads=statistics.median(idle) if idle else None)
     return summary
 
 
@@ -148,7 +150,8 @@ def table(summary, status, configs, backings, order):
         lines.append("")
         lines += targets(summary, kind, order)
         for key, title in (("cpu_us_per_op", "daemon CPU us/op"),
-                           ("csw_per_op", "daemon context switches/op")):
+                           ("csw_per_op", "daemon context switches/op"),
+                           ("sched_idle_threads", "ring threads in SCHED_IDLE (mean)")):
             lines.append("")
             lines.append(title.ljust(35) + "".join(f"{n:>12s}" for n in names))
             for case in cases:

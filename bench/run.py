@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import report
@@ -156,6 +157,48 @@ def proc_ctxsw(pid):
         except (OSError, ValueError):
             continue
     return total if seen else None
+
+
+class PolicySampler:
+    """Samples, every 50 ms while a case runs, how many of the daemon's threads are SCHED_IDLE
+    (field 41 of /proc/PID/task/TID/stat is the policy; 5 is SCHED_IDLE). The ring's queue
+    threads switch between SCHED_IDLE and SCHED_OTHER by themselves; this shows which of the
+    two a run got."""
+
+    def __init__(self, pid):
+        self.pid, self.samples, self.stop_ev = pid, [], threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        while not self.stop_ev.wait(0.05):
+            n = 0
+            try:
+                tids = os.listdir(f"/proc/{self.pid}/task")
+            except OSError:
+                return
+            for tid in tids:
+                try:
+                    with open(f"/proc/{self.pid}/task/{tid}/stat") as f:
+                        data = f.read()
+                    if int(data[data.rindex(")") + 2:].split()[38]) == 5:
+                        n += 1
+                except (OSError, ValueError, IndexError):
+                    continue
+            self.samples.append(n)
+
+    def __enter__(self):
+        if self.pid:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.pid:
+            self.stop_ev.set()
+            self.thread.join(timeout=5)
+        return False
+
+    def mean(self):
+        return sum(self.samples) / len(self.samples) if self.samples else None
 
 
 def proc_hwm_kib(pid):
@@ -414,8 +457,9 @@ def run_fio(kind, rep, case, load, name, path, d, opts, out, results, status):
         drop_caches()
     c0, s0 = (d.cpu(), d.csw()) if d else (None, None)
     try:
-        res = fio_case(case, path, opts["runtime"], os.path.join(out, "logs", "fio-last.json"),
-                       opts.get("client_cpus"))
+        with PolicySampler(d.proc.pid if d and d.ring else None) as sampler:
+            res = fio_case(case, path, opts["runtime"],
+                           os.path.join(out, "logs", "fio-last.json"), opts.get("client_cpus"))
     except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
         log(f"[{kind}] {name} {case['name']}: error: {e}")
         status[(kind, name)] = status.get((kind, name)) or f"fio error: {e}"
@@ -428,8 +472,10 @@ def run_fio(kind, rep, case, load, name, path, d, opts, out, results, status):
     cname = case["name"] + (report.BUSY if load else "")
     results.append(dict(backing=kind, config=name, case=cname, rep=rep, value=value,
                         unit=case["unit"], clat_us=res["clat_us"], daemon_cpu_us_per_op=cpu,
-                        daemon_csw_per_op=csw))
-    log(f"[{kind}] rep {rep} {cname:26s} {name:11s} {value:12.1f} {case['unit']}")
+                        daemon_csw_per_op=csw, sched_idle_threads=sampler.mean()))
+    idle = sampler.mean()
+    log(f"[{kind}] rep {rep} {cname:26s} {name:11s} {value:12.1f} {case['unit']}" +
+        (f"  (SCHED_IDLE threads: {idle:.2f} on average)" if idle is not None else ""))
 
 
 def run_meta(kind, rep, load, name, path, d, bins, opts, results, status):
