@@ -224,3 +224,43 @@ plot {plots}
         log(f"gnuplot failed: {r.stderr.strip()}")
         return None
     return png
+
+
+def markdown(summary, status, configs, backings, order):
+    """The same results as table(), as Markdown tables for doc/benchmarks.md: per backing,
+    median (min-max) per configuration, ring / dev with its sample range, and the daemon's
+    CPU and context switches per operation for /dev/fuse, the ring and libfuse 3.14."""
+    out = []
+    for kind in backings:
+        names = [c[0] for c in configs.get(kind, [])]
+        cases = cases_of(summary, kind, order)
+        if not cases:
+            continue
+        out.append(f"#### {kind}\n")
+        cost = [n for n in ("rf-dev", "rf-ring", "sys") if n in names]
+        head = ["case", "unit"] + names + ["ring ÷ dev (range)"] + \
+            [f"CPU µs/op {n}" for n in cost] + [f"csw/op {n}" for n in cost]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + " --- |" * len(head))
+        for case in cases:
+            unit = next((s["unit"] for (k, c, _n), s in summary.items()
+                         if k == kind and c == case), "")
+            row = [case, unit]
+            for n in names:
+                s = summary.get((kind, case, n))
+                row.append("FAILED" if status.get((kind, n)) else (
+                    f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})" if s else "-"))
+            a, b = summary.get((kind, case, "rf-ring")), summary.get((kind, case, BASELINE))
+            if a and b and b["median"] and b["min"]:
+                r, lo, hi = ratio_range(a, b)
+                row.append(f"{r:.2f}× ({lo:.2f}–{hi:.2f})")
+            else:
+                row.append("-")
+            for key in ("cpu_us_per_op", "csw_per_op"):
+                for n in cost:
+                    s = summary.get((kind, case, n))
+                    row.append(fmt(s[key]) if s else "-")
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+        out += ["```"] + targets(summary, kind, order) + ["```", ""]
+    return "\n".join(out)

@@ -12,7 +12,8 @@ bench/blockfs (every LOOKUP, READ and WRITE waits 100 us or 1 ms) on ringfuse ov
 over io-uring, and on libfuse 3.14. With --busy every case runs a second time with two CPU-bound
 processes beside it. Configurations alternate and repeat; the daemon's CPU time and context
 switches per operation and its peak RSS are recorded; medians with min-max and ratios are
-printed, and results.json, table.txt and a gnuplot PNG per backing are written into --out.
+printed, and results.json, table.txt, table.md and a gnuplot PNG per backing are written
+into --out.
 
 A configuration whose daemon does not mount, or (for io-uring ones) whose log shows that the
 ring was not used, is reported as FAILED with the reason, never as a number.
@@ -641,6 +642,8 @@ def main():
     print(text)
     with open(os.path.join(out, "table.txt"), "w") as f:
         f.write(text + "\n")
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(report.markdown(summary, status, configs, opts["backings"], CASE_ORDER))
     uname = os.uname()
     jopts = {k: v for k, v in opts.items() if not callable(v)}
     doc = {
