@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(buf, data, len);
 		/* A length mismatch is answered EIO without dispatching: opcode 0 then. */
-		if (fz_begin(in.len == len ? in.opcode : 0, (char *)buf + sizeof(in),
+		if (fz_begin(in.len == len ? in.opcode : 0, in.unique, (char *)buf + sizeof(in),
 			     len - sizeof(in)))
 			fuse__dev_process(se, se->ch, buf, len);
 		free(buf);

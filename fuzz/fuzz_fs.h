@@ -35,7 +35,7 @@ size_t fz_init_request(unsigned int minor, void *buf, size_t size);
  * promises about directory handles (fuzz_fs.c). Returns false when the request must be
  * skipped because the kernel could not have sent it.
  */
-bool fz_begin(uint32_t opcode, void *arg, size_t arg_len);
+bool fz_begin(uint32_t opcode, uint64_t unique, void *arg, size_t arg_len);
 
 /* Check one reply's iovs: the header is whole and counts every byte; aborts otherwise. */
 void fz_check_reply(const struct iovec *iov, int count, uint64_t unique);

@@ -88,7 +88,7 @@ static size_t fz_record(struct fuse_session *se, struct fz_ent *ent, const uint8
 	if (fuse__uring_ent_view(&ent->hdr, ent->payload, FZ_PAYLOAD, &view) !=
 	    FUSE__URING_INTAKE_OK)
 		return sizeof(ent->hdr) + take;
-	if (!fz_begin(in->opcode, (void *)(uintptr_t)view.arg, view.arg_len))
+	if (!fz_begin(in->opcode, in->unique, (void *)(uintptr_t)view.arg, view.arg_len))
 		return sizeof(ent->hdr) + take;
 	if (psz < FZ_PAYLOAD)
 		ASAN_POISON_MEMORY_REGION(ent->payload + psz, FZ_PAYLOAD - psz);
