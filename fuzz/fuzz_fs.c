@@ -623,9 +623,9 @@ static unsigned int fz_ndirs;
 static int fz_releasing = -1; /* fz_dirs index of the RELEASEDIR being dispatched */
 
 /*
- * The high-level layer allocates the buffer a READ, READDIR or GETXATTR asks for before the
+ * The high-level layer allocates the buffer a READ, READDIR, GETXATTR or IOCTL asks for before the
  * filesystem fills it, as libfuse does: the kernel never asks for more than max_pages pages
- * (reads, directories) or XATTR_SIZE_MAX (xattrs). A fuzzed 4 GiB size only measures the
+ * (reads, directories, ioctls) or XATTR_SIZE_MAX (xattrs). A fuzzed 4 GiB size only measures the
  * allocator (malloc fails, the reply is ENOMEM), so sizes are held to what the kernel sends.
  */
 static void fz_kernel_sizes(uint32_t opcode, void *arg, size_t arg_len)
@@ -644,6 +644,11 @@ static void fz_kernel_sizes(uint32_t opcode, void *arg, size_t arg_len)
 	case FUSE_LISTXATTR:
 		at = offsetof(struct fuse_getxattr_in, size);
 		max = 65536;
+		break;
+	case FUSE_IOCTL:
+		/* The kernel refuses ioctls whose out_size exceeds max_pages pages. */
+		at = offsetof(struct fuse_ioctl_in, out_size);
+		max = 1u << 20;
 		break;
 	default:
 		return;
@@ -675,6 +680,12 @@ bool fz_begin(uint32_t opcode, uint64_t unique, void *arg, size_t arg_len)
 	case FUSE_RELEASEDIR:
 	case FUSE_FSYNCDIR:
 		break;
+	case FUSE_IOCTL:
+		/* An ioctl on a directory (FUSE_IOCTL_DIR) carries the directory's handle. */
+		if (arg_len >= sizeof(struct fuse_ioctl_in) &&
+		    (((const struct fuse_ioctl_in *)arg)->flags & FUSE_IOCTL_DIR))
+			break;
+		return true;
 	default:
 		return true;
 	}
