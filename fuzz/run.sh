@@ -6,7 +6,7 @@
 # directory (the committed seeds are read, never written); a crash, sanitizer report, leak,
 # timeout or out-of-memory leaves its input in that directory as crash-*/leak-*/... and
 # makes the script exit non-zero. The last lines of libFuzzer's output (-print_final_stats)
-# are printed either way.
+# are printed either way; on success the temporary directory is removed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$1 target=$2 secs=$3
@@ -30,4 +30,5 @@ if [ "$rc" -ne 0 ] || ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work
   echo "fuzz/run.sh: fuzz_$target FAILED (exit $rc); log and inputs in $work" >&2
   exit 1
 fi
-echo "fuzz/run.sh: fuzz_$target ok ($work)"
+rm -rf "$work"
+echo "fuzz/run.sh: fuzz_$target ok"
