@@ -17,6 +17,19 @@
 
 #include "fuse_i.h"
 
+/* ---- fuse_uring_intake.c: checking an entry the kernel filled (built with or without liburing) ---- */
+enum fuse__uring_intake {
+	FUSE__URING_INTAKE_OK = 0,   /* *view describes the request: dispatch it */
+	FUSE__URING_INTAKE_RETIRE,   /* no commit id: the entry cannot be handed back */
+	FUSE__URING_INTAKE_REJECT,   /* malformed: answer EIO under the commit id */
+};
+/*
+ * Check the request the kernel put in an entry (hdr, and payload of payload_size bytes
+ * registered) and describe it for the dispatcher. Reads nothing beyond what the checks allow.
+ */
+int fuse__uring_ent_view(const struct fuse__uring_req_header *hdr, char *payload,
+			 size_t payload_size, struct fuse__req_view *view);
+
 #ifdef HAVE_URING
 #include <liburing.h>
 
