@@ -234,8 +234,13 @@ static int mt_run(struct fuse_session *se, const struct fuse_loop_config *config
 	}
 	mt_join_finished(&mt);
 	pthread_mutex_unlock(&mt.lock);
-	/* Ring handlers run on other threads: none may run once we have returned. */
-	fuse__gate_close_wait(se);
+	/*
+	 * Ring handlers run on other threads: none may run once we have returned. (A pool that
+	 * never started served nothing and leaves the gate alone, as the plain loop does when
+	 * it cannot get its buffer.)
+	 */
+	if (!err)
+		fuse__gate_close_wait(se);
 
 	pthread_cond_destroy(&mt.changed);
 	pthread_mutex_destroy(&mt.lock);

@@ -88,6 +88,7 @@ def one_case(daemon, label, args, transport, readers, reads, mounts):
     except harness.HarnessError as e:
         problems.append(str(e))
     problems += m.problems
+    problems += harness.sanitizer_reports(m.stderr)
     if transport == "uring" and m.stats is not None:
         problems += m.ring_problems()
     return ["%s: %s" % (label, p) for p in problems]

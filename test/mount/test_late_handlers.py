@@ -116,6 +116,7 @@ def one_run(a, label, args, end, rnd, mounts):
     finally:
         stop.set()
     problems += m.problems
+    problems += harness.sanitizer_reports(m.stderr)
     late = [l for l in m.stderr.splitlines() if l.startswith("loops_fs:")]
     ringtest.log("%s, %s, round %d: %s; reads %s" % (label, end, rnd,
                                                     late[-1] if late else "no summary",
