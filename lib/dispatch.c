@@ -1184,7 +1184,9 @@ void fuse__gate_close_wait(struct fuse_session *se)
 	fuse__gate_close(se);
 	if (gate_depth)
 		return;
-	while ((v = atomic_load_explicit(&se->gate, memory_order_acquire)) & ~FUSE__GATE_CLOSED) {
+	/* Reopened meanwhile (fuse_session_reset): nobody wakes a waiter then, and none is due. */
+	while (((v = atomic_load_explicit(&se->gate, memory_order_acquire)) & FUSE__GATE_CLOSED) &&
+	       (v & ~FUSE__GATE_CLOSED)) {
 		/* EAGAIN (the count changed) and EINTR both mean: look again. */
 		(void)syscall(SYS_futex, (void *)&se->gate, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
 	}
