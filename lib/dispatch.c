@@ -13,10 +13,14 @@
 #include "tsan_i.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * A decoder gets the fixed argument (already known to be complete) and the variable part
@@ -1127,16 +1131,98 @@ static void dispatch_request(struct fuse_req *req, const struct fuse__req_view *
 	op->fn(req, in->nodeid, arg, pay, plen);
 }
 
+/*
+ * ---- the handler gate ----
+ * A filesystem may free its state as soon as its loop returns (Debian's squashfuse_ll does),
+ * which libfuse allows because there handlers only run inside the loop. The ring's queue
+ * threads are not the loop, so every transport passes requests through this gate: se->gate
+ * counts the handlers running, and its top bit says closed. fuse_session_exit() (signals
+ * too) closes it; each loop function, before it returns, closes it and waits until the count
+ * is 0. A request that arrives while it is closed never reaches the filesystem: it gets
+ * ENOTCONN, as from a connection that is gone, or is dropped when the kernel waits for no
+ * answer. The gate covers the handler's run only; a reply sent later from another thread is
+ * not waited for. Cost per request: one atomic add and one subtract on the session.
+ */
+
+/* How many handlers the calling thread is inside: such a thread must not wait for them. */
+static _Thread_local unsigned int gate_depth;
+
+static void gate_wake(struct fuse_session *se)
+{
+	/* Cannot fail in a way that matters: the closer re-reads the word after every wake-up. */
+	(void)syscall(SYS_futex, (void *)&se->gate, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static void gate_release(struct fuse_session *se)
+{
+	/* The last handler out of a closed gate wakes whoever waits for it. */
+	if (atomic_fetch_sub_explicit(&se->gate, 1, memory_order_release) ==
+	    (FUSE__GATE_CLOSED | 1))
+		gate_wake(se);
+}
+
+static bool gate_enter(struct fuse_session *se)
+{
+	/* Counted first, checked after: a closer either sees this count or we see its bit. */
+	if (atomic_fetch_add(&se->gate, 1) & FUSE__GATE_CLOSED) {
+		gate_release(se);
+		return false;
+	}
+	gate_depth++;
+	return true;
+}
+
+void fuse__gate_close(struct fuse_session *se)
+{
+	atomic_fetch_or(&se->gate, FUSE__GATE_CLOSED);
+}
+
+void fuse__gate_close_wait(struct fuse_session *se)
+{
+	unsigned int v;
+
+	fuse__gate_close(se);
+	if (gate_depth)
+		return;
+	/* Reopened meanwhile (fuse_session_reset): nobody wakes a waiter then, and none is due. */
+	while (((v = atomic_load_explicit(&se->gate, memory_order_acquire)) & FUSE__GATE_CLOSED) &&
+	       (v & ~FUSE__GATE_CLOSED)) {
+		/* EAGAIN (the count changed) and EINTR both mean: look again. */
+		(void)syscall(SYS_futex, (void *)&se->gate, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+	}
+}
+
+void fuse__gate_open(struct fuse_session *se)
+{
+	atomic_fetch_and(&se->gate, ~FUSE__GATE_CLOSED);
+}
+
+/* A request that came after the gate closed: answered by the library, never by a handler. */
+static void dispatch_closed(struct fuse_req *req, const struct fuse__req_view *v)
+{
+	const struct dispatch_op *op = dispatch_op(v->in->opcode);
+
+	req->opcode = v->in->opcode;
+	dispatch_reject(req, op ? op->flags : 0, ENOTCONN, "the session's loop has ended");
+}
+
 void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
 {
 	struct fuse_session *se = req->se;
-	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
-	bool serial = atomic_load(&se->serial);
+	bool serial;
 
+	if (!gate_enter(se)) {
+		dispatch_closed(req, v);
+		return;
+	}
+	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
+	serial = atomic_load(&se->serial);
 	fuse__tsan_acquire(se);
 	if (serial)
 		pthread_mutex_lock(&se->serial_lock);
 	dispatch_request(req, v);
 	if (serial)
 		pthread_mutex_unlock(&se->serial_lock);
+	gate_depth--;
+	gate_release(se);
 }

@@ -357,7 +357,12 @@ FUSE_EXPORT int fuse_session_receive_buf(struct fuse_session *se, struct fuse_bu
 	}
 	/* libfuse's contract: a caller-provided buffer is at least the session's bufsize. */
 	n = fuse__dev_read(se, se->ch, buf->mem, se->bufsize);
-	if (n <= 0)
+	if (n == 0) {
+		/* The caller's loop ends here: as when a library loop returns, no handler runs. */
+		fuse__gate_close_wait(se);
+		return 0;
+	}
+	if (n < 0)
 		return (int)n;
 	buf->size = (size_t)n;
 	buf->flags = 0;

@@ -240,6 +240,13 @@ struct fuse_session {
 	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
 	pthread_mutex_t serial_lock;
+	/*
+	 * The handler gate (dispatch.c): FUSE__GATE_CLOSED | handlers running. A handler starts
+	 * only while the gate is open; the loops close it and wait for the count to drop to 0
+	 * before they return, so that no handler runs after a loop returned (a filesystem may
+	 * free its state then). A 32-bit word because closers sleep on it with futex(2).
+	 */
+	atomic_uint gate;
 
 	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */
 	struct fuse__cuse *cuse;
@@ -280,6 +287,16 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
 void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v);
 /* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */
 const char *fuse__opname(uint32_t opcode);
+/*
+ * The handler gate. Closed, it turns requests away (ENOTCONN, or dropped when the kernel waits
+ * for no answer) instead of calling handlers. close: async-signal-safe, never waits.
+ * close_wait: close, then wait until no handler runs (on a thread inside a handler it only
+ * closes: it cannot wait for itself). open: let handlers start again (fuse_session_reset).
+ */
+#define FUSE__GATE_CLOSED 0x80000000u
+void fuse__gate_close(struct fuse_session *se);
+void fuse__gate_close_wait(struct fuse_session *se);
+void fuse__gate_open(struct fuse_session *se);
 
 /* ---- reply.c ---- */
 /*

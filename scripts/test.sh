@@ -68,7 +68,7 @@ ninja -C build-ci
 # high-level binaries) must be registered: a test that was never defined cannot even skip.
 required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
-  squashfuse-uring-opt sshfs-uring-opt serial-loop
+  squashfuse-uring-opt sshfs-uring-opt serial-loop late-handlers-uring
   unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll
   fuse-overlayfs-dev fuse-overlayfs-uring)
 listed=$(meson test -C build-ci --list 2>/dev/null)
