@@ -1159,13 +1159,18 @@ static void hp_usage(const char *prog)
 	       "  --fd-cache=N           keep at most N inode descriptors open (default: from RLIMIT_NOFILE)\n"
 	       "  --stats                print counters on exit\n"
 	       "  -o OPT[,OPT...]        session and mount options, e.g. -o io_uring,allow_other\n"
-	       "  -h, --help             this text\n", prog, prog);
+	       "  -h, --help             this text\n"
+	       "Spellings of libfuse's passthrough_hp, so that its scripts run unchanged:\n"
+	       "  --foreground           accepted; this daemon always stays in the foreground\n"
+	       "  --debug-fuse, --bg-debug-fuse  as --debug\n"
+	       "  --nopassthrough        no FUSE passthrough (the default here; see --passthrough)\n"
+	       "  --num-threads=-1       the library's default number of threads\n", prog, prog);
 }
 
 enum {
 	OPT_NOSPLICE = 256, OPT_NOCACHE, OPT_NTHREADS, OPT_CLONE_FD, OPT_DIRECT_IO, OPT_WRITEBACK,
 	OPT_PASSTHROUGH, OPT_NO_KILLPRIV, OPT_NO_XATTR, OPT_ENTRY_TIMEOUT, OPT_ATTR_TIMEOUT,
-	OPT_FD_CACHE, OPT_STATS, OPT_SPLICE,
+	OPT_FD_CACHE, OPT_STATS, OPT_SPLICE, OPT_FOREGROUND, OPT_NOPASSTHROUGH,
 };
 
 static int hp_parse_double(const char *s, double *out)
@@ -1236,6 +1241,11 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 {
 	static const struct option longopts[] = {
 		{ "debug", no_argument, NULL, 'd' },
+		/* libfuse's passthrough_hp splits filesystem and library debug output; ours is one. */
+		{ "debug-fuse", no_argument, NULL, 'd' },
+		{ "bg-debug-fuse", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+		{ "nopassthrough", no_argument, NULL, OPT_NOPASSTHROUGH },
 		{ "single", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "nosplice", no_argument, NULL, OPT_NOSPLICE },
@@ -1267,6 +1277,7 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 				return -ENOMEM;
 			break;
 		case 'f':
+		case OPT_FOREGROUND:
 			break;  /* always in the foreground */
 		case 's':
 			o->single = true;
@@ -1289,9 +1300,10 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 			o->nocache = true;
 			break;
 		case OPT_NTHREADS:
-			if (hp_parse_long(optarg, 1, &l) < 0 || l > 100000)
+			/* -1: libfuse's passthrough_hp default, "the library decides" */
+			if (hp_parse_long(optarg, -1, &l) < 0 || l == 0 || l > 100000)
 				goto bad;
-			o->nthreads = (unsigned int)l;
+			o->nthreads = l < 0 ? 0 : (unsigned int)l;
 			break;
 		case OPT_CLONE_FD:
 			o->clone_fd = true;
@@ -1304,6 +1316,9 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 			break;
 		case OPT_PASSTHROUGH:
 			o->passthrough = true;
+			break;
+		case OPT_NOPASSTHROUGH:
+			o->passthrough = false;
 			break;
 		case OPT_NO_KILLPRIV:
 			o->killpriv = false;
@@ -1329,6 +1344,8 @@ static int hp_parse_args(int argc, char *argv[], struct hp_opts *o, struct fuse_
 			o->stats = true;
 			break;
 		default:
+			/* getopt_long has named the option; say where the right ones are. */
+			fprintf(stderr, "%s: see --help for the options\n", argv[0]);
 			return -EINVAL;
 		}
 	}
@@ -1441,12 +1458,19 @@ int main(int argc, char *argv[])
 		ret = r > 0 ? 0 : 2;
 		goto out;
 	}
-	/* both paths absolute before anything can change the working directory */
+	/*
+	 * Both paths absolute before anything can change the working directory. Each failure
+	 * is reported with its own errno: glibc's realpath() may leave EINVAL in errno even
+	 * when it succeeds (it probes components with readlink), which hid ENOENT.
+	 */
 	fs->source = realpath(src, NULL);
+	if (fs->source == NULL) {
+		fprintf(stderr, "passthrough_hp: source %s: %s\n", src, strerror(errno));
+		goto out;
+	}
 	mnt_abs = realpath(mnt, NULL);
-	if (fs->source == NULL || mnt_abs == NULL) {
-		fprintf(stderr, "passthrough_hp: %s: %s\n", fs->source == NULL ? src : mnt,
-			strerror(errno));
+	if (mnt_abs == NULL) {
+		fprintf(stderr, "passthrough_hp: mountpoint %s: %s\n", mnt, strerror(errno));
 		goto out;
 	}
 	nofile = hp_raise_nofile();

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 /*
  * A decoder gets the fixed argument (already known to be complete) and the variable part
@@ -1110,4 +1111,14 @@ void fuse__dispatch_request(struct fuse_req *req, const struct fuse__req_view *v
 		return;
 	}
 	op->fn(req, in->nodeid, arg, pay, plen);
+}
+
+/* A request that came after the handler gate closed (gate.c): answered by the library, never
+ * by a handler. */
+void fuse__dispatch_closed(struct fuse_req *req, const struct fuse__req_view *v)
+{
+	const struct dispatch_op *op = dispatch_op(v->in->opcode);
+
+	req->opcode = v->in->opcode;
+	dispatch_reject(req, op ? op->flags : 0, ENOTCONN, "the session's loop has ended");
 }

@@ -8,7 +8,7 @@
  * sleeps in per-reader epoll sets that hold the device with EPOLLEXCLUSIVE (a request wakes one
  * idle reader, as a blocking read would) and the exit eventfd without it (exit wakes them all).
  */
-#include "fuse_i.h"
+#include "fuse_dev_i.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,28 +17,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-/* Per-opcode-class counters of the /dev/fuse reader, printed by RINGFUSE_STATS=1. */
-struct dev_stats {
-	atomic_ulong requests;
-	atomic_ulong init;
-	atomic_ulong forget;
-	atomic_ulong interrupt;
-	atomic_ulong destroy;
-	atomic_ulong other;
-};
-
-/* The device transport's state in the session's FUSE__TP_DEV slot. */
-struct dev_tp {
-	pthread_mutex_t lock;     /* guards inflight */
-	struct fuse_req inflight; /* list head of requests in flight (INTERRUPT lookup) */
-	struct dev_stats stats;
-};
-
-static struct dev_tp *dev_of(struct fuse_session *se)
-{
-	return se->tp[FUSE__TP_DEV].priv;
-}
 
 struct fuse_chan *fuse__chan_new(int fd)
 {
@@ -228,13 +206,12 @@ static bool dev_op_tracked(const struct fuse_session *se, uint32_t opcode)
 	return !se->no_interrupt && !fuse__op_noreply(opcode);
 }
 
-static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
+/* The end of every reply: err is what the write (or splice) returned. */
+static int dev_complete(struct fuse_req *req, int err)
 {
 	struct fuse_chan *ch = req->tp_data;
 	struct fuse_session *se = req->se;
-	int err;
 
-	err = fuse__dev_write(se, ch, iov, count);
 	if (err < 0 && err != -ENOENT && !atomic_load(&se->exited))
 		fuse_log(FUSE_LOG_ERR, "fuse: writing reply to /dev/fuse: %s\n", strerror(-err));
 	if (dev_op_tracked(se, req->opcode))
@@ -242,6 +219,22 @@ static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 	return err == -ENOENT ? 0 : err;
+}
+
+static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
+{
+	return dev_complete(req, fuse__dev_write(req->se, req->tp_data, iov, count));
+}
+
+/* fuse_reply_data: spliced when the filesystem asked for SPLICE_WRITE (fuse_dev_splice.c). */
+static int dev_send_data(struct fuse_req *req, struct iovec *iov, int count,
+			 struct fuse_bufvec *bufv, size_t len, enum fuse_buf_copy_flags flags)
+{
+	int err = fuse__dev_splice_send(req->se, req->tp_data, iov, count, bufv, len, flags);
+
+	if (err == FUSE__SEND_DECLINED)
+		return err;
+	return dev_complete(req, err);
 }
 
 static void dev_drop(struct fuse_req *req)
@@ -260,6 +253,7 @@ const struct fuse__transport_ops fuse__dev_ops = {
 	.send = dev_send,
 	.drop = dev_drop,
 	.get_payload = NULL,
+	.send_data = dev_send_data,
 };
 
 static void dev_count(struct fuse_session *se, uint32_t opcode)
@@ -357,7 +351,12 @@ FUSE_EXPORT int fuse_session_receive_buf(struct fuse_session *se, struct fuse_bu
 	}
 	/* libfuse's contract: a caller-provided buffer is at least the session's bufsize. */
 	n = fuse__dev_read(se, se->ch, buf->mem, se->bufsize);
-	if (n <= 0)
+	if (n == 0) {
+		/* The caller's loop ends here: as when a library loop returns, no handler runs. */
+		fuse__gate_close_wait(se);
+		return 0;
+	}
+	if (n < 0)
 		return (int)n;
 	buf->size = (size_t)n;
 	buf->flags = 0;
@@ -466,9 +465,10 @@ static void dev_tp_stats_print(struct fuse__transport *t, FILE *out)
 	struct dev_stats *d = &((struct dev_tp *)t->priv)->stats;
 
 	fprintf(out,
-		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu\n",
+		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu splice=%lu splice_fallback=%lu\n",
 		atomic_load(&d->requests), atomic_load(&d->init), atomic_load(&d->forget),
-		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other));
+		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other),
+		atomic_load(&d->splice), atomic_load(&d->splice_fallback));
 }
 
 static void dev_tp_destroy(struct fuse__transport *t)
@@ -481,6 +481,7 @@ static void dev_tp_destroy(struct fuse__transport *t)
 	else if (se->fd >= 0 && se->own_fd)
 		close(se->fd);
 	if (d) {
+		fuse__dev_splice_fini(se);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}

@@ -99,7 +99,18 @@ struct fuse__transport_ops {
 	 * start, the transport sends them in place. NULL (or -ENOTSUP) when there is none.
 	 */
 	int (*get_payload)(struct fuse_req *req, char **payload, size_t *size);
+	/*
+	 * Optional (the ring leaves it NULL and fuse_reply_data copies into its payload). Send a
+	 * successful reply whose data is the rest of bufv, len bytes, without copying it through
+	 * user memory (splice on /dev/fuse). iov[0] is the fuse_out_header, complete for len bytes
+	 * of data; the transport lowers its len when an fd buffer ends early (end of file).
+	 * Returns FUSE__SEND_DECLINED with the request and bufv untouched when it cannot (the
+	 * caller then copies), otherwise what send() returns.
+	 */
+	int (*send_data)(struct fuse_req *req, struct iovec *iov, int count,
+			 struct fuse_bufvec *bufv, size_t len, enum fuse_buf_copy_flags flags);
 };
+#define FUSE__SEND_DECLINED 1
 
 /* Interrupt bookkeeping of one request; guarded by fuse_req.lock. */
 struct fuse__req_intr {
@@ -211,6 +222,13 @@ struct fuse_session {
 	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
 	pthread_mutex_t serial_lock;
+	/*
+	 * The handler gate (gate.c): FUSE__GATE_CLOSED | handlers running. A handler starts
+	 * only while the gate is open; the loops close it and wait for the count to drop to 0
+	 * before they return, so that no handler runs after a loop returned (a filesystem may
+	 * free its state then). A 32-bit word because closers sleep on it with futex(2).
+	 */
+	atomic_uint gate;
 
 	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */
 	struct fuse__cuse *cuse;
@@ -243,23 +261,49 @@ void fuse__do_cuse_init(struct fuse_req *req, const struct fuse__req_view *v);
  */
 void fuse__dispatch_request(struct fuse_req *req, const struct fuse__req_view *v);
 /*
- * The door every transport delivers a request through: fuse__dispatch_request, under
- * serial_lock when the session is serial (see struct fuse_session), which is how a session
- * promised one request at a time gets it from a transport that delivers on many threads.
- * Inline, so that it is the transport's call into the dispatcher and nothing else.
+ * The handler gate (gate.c; see struct fuse_session's gate). Closed, it turns requests away
+ * (fuse__dispatch_closed) instead of calling handlers. enter: count the calling thread in as
+ * running a handler; false when the gate is closed (and nothing was counted). leave: count it
+ * out again, waking a closer waiting for the last handler. close: async-signal-safe, never
+ * waits. close_wait: close, then wait until no handler runs (on a thread inside a handler it
+ * only closes: it cannot wait for itself). open: let handlers start again
+ * (fuse_session_reset).
+ */
+#define FUSE__GATE_CLOSED 0x80000000u
+bool fuse__gate_enter(struct fuse_session *se);
+void fuse__gate_leave(struct fuse_session *se);
+void fuse__gate_close(struct fuse_session *se);
+void fuse__gate_close_wait(struct fuse_session *se);
+void fuse__gate_open(struct fuse_session *se);
+/* A request that came while the gate is closed: ENOTCONN, or dropped when the kernel waits
+ * for no answer; never a handler. */
+void fuse__dispatch_closed(struct fuse_req *req, const struct fuse__req_view *v);
+/*
+ * The door every transport delivers a request through: the handler gate first, then
+ * fuse__dispatch_request, under serial_lock when the session is serial (see struct
+ * fuse_session), which is how a session promised one request at a time gets it from a
+ * transport that delivers on many threads. The gate comes before the lock: a request waiting
+ * for serial_lock already counts as running, so a closer waits for it as well. Inline, so
+ * that it is the transport's call into the dispatcher and nothing else.
  */
 static inline void fuse__dispatch(struct fuse_req *req, const struct fuse__req_view *v)
 {
 	struct fuse_session *se = req->se;
-	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
-	bool serial = atomic_load(&se->serial);
+	bool serial;
 
+	if (!fuse__gate_enter(se)) {
+		fuse__dispatch_closed(req, v);
+		return;
+	}
+	/* Read once: INIT turns it on while being dispatched itself, and may free req. */
+	serial = atomic_load(&se->serial);
 	fuse__tsan_acquire(se);
 	if (serial)
 		pthread_mutex_lock(&se->serial_lock);
 	fuse__dispatch_request(req, v);
 	if (serial)
 		pthread_mutex_unlock(&se->serial_lock);
+	fuse__gate_leave(se);
 }
 /* The opcode's name for debug output ("LOOKUP"), or "UNKNOWN". */
 const char *fuse__opname(uint32_t opcode);
@@ -305,6 +349,7 @@ ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void 
 /* Build a request from a buffer read on ch and dispatch it. */
 void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len);
 struct fuse_chan *fuse__chan_new(int fd);
+
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
 void fuse__chan_put(struct fuse_chan *ch);
 

@@ -336,11 +336,12 @@ static void uring_deliver(struct uring_queue *q, struct uring_ent *ent)
 	uint64_t cid = ent->hdr->ring_ent_in_out.commit_id;
 	uint32_t psz = ent->hdr->ring_ent_in_out.payload_sz;
 	struct fuse__req_view view;
+	int intake;
 
 	uring_count(&q->stats.requests, 1);
 	uring_count(&q->stats.bytes_in, psz);
-	if (cid == 0) {
-		/* Without a commit id the entry cannot be handed back: retire it. */
+	intake = fuse__uring_ent_view(ent->hdr, ent->payload, ring->payload_size, &view);
+	if (intake == FUSE__URING_INTAKE_RETIRE) {
 		fuse__log_once(&ring->log_bad_req, FUSE_LOG_ERR,
 			       "fuse: ring queue %u: request without commit id (opcode %u); entry retired\n",
 			       q->qid, in->opcode);
@@ -349,9 +350,7 @@ static void uring_deliver(struct uring_queue *q, struct uring_ent *ent)
 		return;
 	}
 	ent->commit_id = cid;
-	if (psz > ring->payload_size || cid != in->unique ||
-	    in->len < sizeof(*in) + (uint64_t)psz ||
-	    in->len > sizeof(*in) + FUSE__URING_OP_IN_OUT_SZ + (uint64_t)psz) {
+	if (intake != FUSE__URING_INTAKE_OK) {
 		fuse__log_once(&ring->log_bad_req, FUSE_LOG_ERR,
 			       "fuse: ring queue %u: malformed request (opcode %u, len %u, unique %llu, commit id %llu, payload %u of %zu); answered EIO\n",
 			       q->qid, in->opcode, in->len, (unsigned long long)in->unique,
@@ -361,25 +360,6 @@ static void uring_deliver(struct uring_queue *q, struct uring_ent *ent)
 	}
 	uring_ent_claim(ent, in);
 	atomic_store(&ent->state, URING_ENT_HANDLER);
-	view.in = in;
-	if (in->len == sizeof(*in) + psz) {
-		/*
-		 * The kernel put nothing in op_in: it only does so for an opcode's first argument,
-		 * and some requests send that one empty and everything in the payload, fixed
-		 * struct included (NOTIFY_REPLY: fuse_notify_retrieve_in, then the data). The
-		 * payload then holds exactly what /dev/fuse would have after the header, so it is
-		 * presented that way. (op_in still holds a previous request's bytes.)
-		 */
-		view.arg = ent->payload;
-		view.arg_len = psz;
-		view.payload = NULL;
-		view.payload_len = 0;
-	} else {
-		view.arg = ent->hdr->op_in;
-		view.arg_len = FUSE__URING_OP_IN_OUT_SZ;
-		view.payload = ent->payload;
-		view.payload_len = psz;
-	}
 	fuse__dispatch(&ent->req, &view);
 }
 

@@ -1,67 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What users see of the io-uring transport whether or not it was built in: its options
- * (-o io_uring, -o io_uring_q_depth) and environment switches (FUSE_URING_ENABLE,
- * FUSE_URING_QUEUE_DEPTH), the ring as a transport of the session (transport_i.h: when INIT
- * starts it, and why it stays off), and the public ringfuse_uring_* calls.
+ * What users see of the io-uring transport whether or not it was built in: the ring as a
+ * transport of the session (transport_i.h: its -o io_uring switch, which hands the other
+ * -o io_uring_*= switches to fuse_uring_opts.c; when INIT starts it, and why it stays off),
+ * and the public ringfuse_uring_* calls.
  */
 #include "fuse_i.h"
 #include "fuse_uring_i.h"
 #include "fuse_opt.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int uring_parse_depth(const char *text, unsigned int *depth)
-{
-	unsigned long v;
-	const char *p;
-	char *end;
-
-	/* strtoul accepts "-1" (as ULONG_MAX), leading blanks and "+": none of that is a depth. */
-	for (p = text; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-	if (p == text)
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < 1 || v > FUSE__URING_DEPTH_MAX)
-		return -EINVAL;
-	*depth = (unsigned int)v;
-	return 0;
-}
-
-static int uring_env(struct fuse__uring_cfg *cfg)
-{
-	const char *v;
-
-	if (!cfg)
-		return -EINVAL;
-	v = getenv("FUSE_URING_ENABLE");
-	if (v && *v) {
-		if (strcmp(v, "1") == 0) {
-			cfg->enable = true;
-		} else if (strcmp(v, "0") == 0) {
-			cfg->enable = false;
-		} else {
-			fuse_log(FUSE_LOG_ERR, "fuse: invalid FUSE_URING_ENABLE=%s: must be 0 or 1\n", v);
-			return -EINVAL;
-		}
-	}
-	v = getenv("FUSE_URING_QUEUE_DEPTH");
-	if (v && *v) {
-		if (uring_parse_depth(v, &cfg->q_depth) < 0) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid FUSE_URING_QUEUE_DEPTH=%s: must be a whole number from 1 to %u\n",
-				 v, FUSE__URING_DEPTH_MAX);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
 
 /* ---- options ---- */
 
@@ -70,50 +20,33 @@ static void uring_help(void)
 	printf("    -o io_uring              carry requests over FUSE-over-io-uring queues (one per\n"
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
-	       "                             (also: FUSE_URING_ENABLE=1)\n"
-	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%u (default %u; also\n"
-	       "                             FUSE_URING_QUEUE_DEPTH=N). Ring memory is\n"
-	       "                             CPUs x N x (max_write + 4 KiB)\n",
-	       FUSE__URING_DEPTH_MAX, FUSE__URING_DEPTH_DEFAULT);
+	       "                             (also: FUSE_URING_ENABLE=1)\n");
+	fuse__uring_opts_help();
 }
 
-/*
- * q_depth=0 must be an error, not "use the default", so the option is parsed by a key
- * callback that sees whether it was given at all.
- */
-#define KEY_Q_DEPTH 1
+/* Every -o io_uring_*= switch goes to fuse_uring_opts.c, the one parser of ring switches. */
+#define KEY_URING 1
 
 struct uring_parse {
 	int io_uring;
-	bool depth_given;
-	long long depth;
-	bool depth_bad;
-	char depth_text[32];
+	struct fuse__uring_cfg *cfg;
 };
 
 static int uring_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct uring_parse *p = data;
-	const char *val;
-	char *end;
 
 	(void)outargs;
-	if (key != KEY_Q_DEPTH)
+	if (key != KEY_URING)
 		return 1;
-	val = strchr(arg, '=');
-	val = val ? val + 1 : "";
-	snprintf(p->depth_text, sizeof(p->depth_text), "%s", val);
-	p->depth_given = true;
-	errno = 0;
-	p->depth = strtoll(val, &end, 10);
-	if (errno || end == val || *end != '\0')
-		p->depth_bad = true;
-	return 0;
+	return fuse__uring_cfg_opt(p->cfg, arg) < 0 ? -1 : 0;
 }
 
 static const struct fuse_opt uring_opt_spec[] = {
 	{ "io_uring", offsetof(struct uring_parse, io_uring), 1 },
-	FUSE_OPT_KEY("io_uring_q_depth=", KEY_Q_DEPTH),
+	FUSE_OPT_KEY("io_uring_q_depth=", KEY_URING),
+	FUSE_OPT_KEY("io_uring_max_memory=", KEY_URING),
+	FUSE_OPT_KEY("io_uring_queue_memory=", KEY_URING),
 	FUSE_OPT_END
 };
 
@@ -123,29 +56,20 @@ static int uring_tp_init(struct fuse__transport *t, struct fuse_args *args)
 {
 	struct uring_parse parse = { 0 };
 	struct fuse__uring_tp *ut;
-	int err;
 
 	ut = calloc(1, sizeof(*ut));
 	if (!ut)
 		return -ENOMEM;
 	t->priv = ut;
+	/* The environment first, so that -o io_uring_* given on the command line wins. */
+	fuse__uring_cfg_init(&ut->cfg);
+	if (fuse__uring_env(&ut->cfg) < 0)
+		return -EINVAL;
+	parse.cfg = &ut->cfg;
 	if (args && fuse_opt_parse(args, &parse, uring_opt_spec, uring_opt_proc) == -1)
 		return -EINVAL;
-	ut->cfg.q_depth = FUSE__URING_DEPTH_DEFAULT;
-	err = uring_env(&ut->cfg);
-	if (err < 0)
-		return err;
 	if (parse.io_uring)
 		ut->cfg.enable = true;
-	if (parse.depth_given) {
-		if (parse.depth_bad || parse.depth < 1 || parse.depth > FUSE__URING_DEPTH_MAX) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid io_uring_q_depth=%s: must be a whole number from 1 to %u\n",
-				 parse.depth_text, FUSE__URING_DEPTH_MAX);
-			return -EINVAL;
-		}
-		ut->cfg.q_depth = (unsigned int)parse.depth;
-	}
 	return 0;
 }
 

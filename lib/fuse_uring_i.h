@@ -23,13 +23,34 @@ struct fuse__uring;
 #define FUSE__URING_DEPTH_DEFAULT 8U
 #define FUSE__URING_DEPTH_MAX 65536U
 
+/* Ring memory bounds (bytes): what -o io_uring_max_memory / io_uring_queue_memory accept, and
+ * the session's default, the smaller of this and RAM / 8 (a queue's default is its share). */
+#define FUSE__URING_MEMORY_MIN (4ULL << 10)
+#define FUSE__URING_MEMORY_MAX (1ULL << 40)
+#define FUSE__URING_SESSION_MEMORY_DEFAULT (1ULL << 30)
+
 /* What the user asked of the io-uring transport, and what became of it. */
 struct fuse__uring_cfg {
 	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
 	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	bool depth_given;       /* q_depth was set by the user, not defaulted */
+	uint64_t max_memory;    /* bytes for all queues; 0: the default (fuse_uring_opts.c) */
+	uint64_t queue_memory;  /* bytes for one queue; 0: the default */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
+
+/* fuse_uring_opts.c: the ring's switches, one grammar for -o and the environment. Each
+ * returns -EINVAL with a logged reason naming the switch as the user spelled it. */
+void fuse__uring_cfg_init(struct fuse__uring_cfg *cfg);
+/* FUSE_URING_ENABLE, FUSE_URING_QUEUE_DEPTH, FUSE_URING_MAX_MEMORY, FUSE_URING_QUEUE_MEMORY. */
+int fuse__uring_env(struct fuse__uring_cfg *cfg);
+/* One "-o name=value" (io_uring_q_depth, io_uring_max_memory, io_uring_queue_memory). */
+int fuse__uring_cfg_opt(struct fuse__uring_cfg *cfg, const char *arg);
+void fuse__uring_opts_help(void);
+/* The grammars: a depth 1..FUSE__URING_DEPTH_MAX; a size of bytes or N[K|M|G|T][iB]. */
+int fuse__uring_parse_depth(const char *text, unsigned int *depth);
+int fuse__uring_parse_size(const char *text, uint64_t *bytes);
 
 /* The ring transport's state in the session's FUSE__TP_RING slot (fuse_uring_api.c). */
 struct fuse__uring_tp {
@@ -103,6 +124,18 @@ static inline int fuse__uring_read_stats(struct fuse_session *se, unsigned int q
 	return -EINVAL;
 }
 #endif
+/* ---- fuse_uring_intake.c: checking an entry the kernel filled (built with or without liburing) ---- */
+enum fuse__uring_intake {
+	FUSE__URING_INTAKE_OK = 0,   /* *view describes the request: dispatch it */
+	FUSE__URING_INTAKE_RETIRE,   /* no commit id: the entry cannot be handed back */
+	FUSE__URING_INTAKE_REJECT,   /* malformed: answer EIO under the commit id */
+};
+/*
+ * Check the request the kernel put in an entry (hdr, and payload of payload_size bytes
+ * registered) and describe it for the dispatcher. Reads nothing beyond what the checks allow.
+ */
+int fuse__uring_ent_view(const struct fuse__uring_req_header *hdr, char *payload,
+			 size_t payload_size, struct fuse__req_view *view);
 
 #ifdef HAVE_URING
 #include <liburing.h>
@@ -174,6 +207,7 @@ struct uring_queue {
 	struct uring_ent *ents;     /* depth entries */
 	char *mem;                  /* all entries' header+payload memory */
 	size_t mem_size;
+	size_t ring_bytes;          /* the io_uring's SQ, CQ and SQEs (set by the queue thread) */
 
 	pthread_mutex_t lock;       /* guards pending and accepting */
 	struct uring_ent *pending;  /* foreign replies waiting for the queue thread (LIFO) */
@@ -197,7 +231,11 @@ struct fuse__uring {
 	unsigned int depth;
 	size_t hdr_size;            /* bytes reserved for an entry's header (one page) */
 	size_t payload_size;        /* bytes of an entry's payload buffer */
-	size_t memory;              /* all queues' buffers */
+	size_t memory;              /* bytes allocated for all queues (buffers, entries, rings) */
+	uint64_t bound;             /* ring memory bound per session, bytes */
+	uint64_t queue_bound;       /* per queue, bytes */
+	uint64_t asked;             /* what the requested depth would have cost */
+	uint64_t planned;           /* what the settled depth and payload cost, before setup */
 	unsigned int ring_flags;    /* io_uring setup flags that the probe settled on */
 
 	pthread_mutex_t lock;       /* guards phase, setup_done and the queues' setup_err */

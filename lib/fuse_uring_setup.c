@@ -149,6 +149,8 @@ static int uring_ring_init(struct uring_queue *q)
 		return ret;
 	}
 	q->uring_ok = true;
+	/* The SQ and CQ rings and the SQE array, as the kernel sized them. */
+	q->ring_bytes = (size_t)p.sq_entries * (128 + 4) + (size_t)p.cq_entries * 16;
 	if (q->qid == 0)
 		q->ring->ring_flags = p.flags;
 	ret = io_uring_register_files(&q->uring, &q->ring->se->fd, 1);
@@ -275,39 +277,159 @@ static void uring_free(struct fuse__uring *ring)
 	free(ring);
 }
 
-static size_t uring_payload_size(struct fuse_session *se)
+static size_t uring_page(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t ps = page > 0 ? (size_t)page : 4096;
+
+	return page > 0 ? (size_t)page : 4096;
+}
+
+/* What the kernel requires of iov[1] at REGISTER, else -EINVAL: at least
+ * max(FUSE_MIN_READ_BUFFER, max_write, max_pages * page size), as INIT negotiated them. */
+static size_t uring_payload_size(size_t max_write, size_t max_pages, size_t ps)
+{
 	size_t size = FUSE_MIN_READ_BUFFER;
 
-	/* What the kernel requires of iov[1]: max(8192, max_write, max_pages * page size). */
-	if (se->conn.max_write > size)
-		size = se->conn.max_write;
-	if ((size_t)se->max_pages * ps > size)
-		size = (size_t)se->max_pages * ps;
+	if (max_write > size)
+		size = max_write;
+	if (max_pages * ps > size)
+		size = max_pages * ps;
 	return (size + ps - 1) / ps * ps;
 }
 
-static struct fuse__uring *uring_alloc(struct fuse_session *se, unsigned int nq,
-				       unsigned int depth)
+/*
+ * What one entry costs: its header page and payload, its struct, and its share of the
+ * io_uring (an SQE128 and its SQ index; two CQEs, the CQ being twice the SQ), doubled because
+ * the kernel rounds both rings up to a power of two. A queue adds its struct and the SQ slots
+ * of its two doorbells. An upper bound, so that what is allocated never exceeds the plan.
+ */
+#define URING_ENT_RING_BYTES (2 * (128 + 4 + 2 * 16))
+#define URING_QUEUE_FIXED (sizeof(struct uring_queue) + 2 * URING_ENT_RING_BYTES)
+
+static uint64_t uring_ent_cost(size_t hdr, size_t payload)
+{
+	return (uint64_t)hdr + payload + sizeof(struct uring_ent) + URING_ENT_RING_BYTES;
+}
+
+static uint64_t uring_phys_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+
+	return pages > 0 ? (uint64_t)pages * uring_page() : 0;
+}
+
+/* The session bound when the user set none: sane on a 256-CPU machine as on a small VM. */
+static uint64_t uring_default_bound(void)
+{
+	uint64_t phys = uring_phys_memory(), bound = FUSE__URING_SESSION_MEMORY_DEFAULT;
+
+	if (phys && phys / 8 < bound)
+		bound = phys / 8;
+	return bound;
+}
+
+/*
+ * Fit the ring into its bounds before anything is allocated, so that no allocation can fail
+ * for size (an allocator that aborts instead of returning NULL, as ASan's does, would kill the
+ * daemon with the mount in place). Each queue gets its share of the session bound, or the
+ * queue bound when that is smaller.
+ * When depth x entry does not fit, the depth yields first, down to 1; when one entry does not
+ * fit either, max_write (and max_pages) are negotiated down, since the kernel insists on a
+ * payload buffer of their size; when not even the smallest entry fits, or the ring would be
+ * larger than the machine's RAM, the ring is refused and the session stays on /dev/fuse.
+ * Reductions are said once, at warning level: the user gets less than asked for.
+ */
+static int uring_plan(struct fuse_session *se, unsigned int nq, unsigned int depth,
+		      struct fuse__uring *ring)
+{
+	struct fuse__uring_cfg *cfg = &uring_tp(se)->cfg;
+	size_t ps = uring_page(), hdr = ring->hdr_size, payload, min_payload;
+	uint64_t per_q, fit, phys, need;
+	char why[160];
+
+	ring->bound = cfg->max_memory ? cfg->max_memory : uring_default_bound();
+	per_q = ring->bound / nq;
+	if (cfg->queue_memory && cfg->queue_memory < per_q)
+		per_q = cfg->queue_memory;
+	ring->queue_bound = per_q;
+	payload = uring_payload_size(se->conn.max_write, se->max_pages, ps);
+	need = (uint64_t)depth * uring_ent_cost(hdr, payload) + URING_QUEUE_FIXED;
+	ring->asked = need * nq;
+	fit = per_q > URING_QUEUE_FIXED ? (per_q - URING_QUEUE_FIXED) / uring_ent_cost(hdr, payload)
+					: 0;
+	if (fit >= depth) {
+		ring->depth = depth;
+	} else if (fit >= 1) {
+		ring->depth = (unsigned int)fit;
+		snprintf(why, sizeof(why), "queue depth %u lowered to %u", depth, ring->depth);
+	} else {
+		/* Without FUSE_MAX_PAGES the kernel keeps 32 pages per request whatever we say. */
+		min_payload = uring_payload_size(4096, (se->kernel_flags & FUSE_MAX_PAGES) ? 1 : 32,
+						 ps);
+		fit = per_q > URING_QUEUE_FIXED + uring_ent_cost(hdr, 0) ?
+			      per_q - URING_QUEUE_FIXED - uring_ent_cost(hdr, 0) : 0;
+		fit = fit / ps * ps;
+		if (fit < min_payload) {
+			snprintf(cfg->why_not, sizeof(cfg->why_not),
+				 "ring memory bound %llu bytes per queue (%u queues) is below one entry of %llu bytes; raise -o io_uring_max_memory / io_uring_queue_memory",
+				 (unsigned long long)per_q, nq,
+				 (unsigned long long)(uring_ent_cost(hdr, min_payload) +
+						      URING_QUEUE_FIXED));
+			return -ENOMEM;
+		}
+		ring->depth = 1;
+		if (fit < se->conn.max_write)
+			se->conn.max_write = (unsigned int)fit;
+		if (se->kernel_flags & FUSE_MAX_PAGES)
+			se->max_pages = (uint32_t)(fit / ps);
+		snprintf(why, sizeof(why), "queue depth %u lowered to 1 and max_write to %zu bytes",
+			 depth, fit);
+	}
+	ring->payload_size = uring_payload_size(se->conn.max_write, se->max_pages, ps);
+	ring->planned = ((uint64_t)ring->depth * uring_ent_cost(hdr, ring->payload_size) +
+			 URING_QUEUE_FIXED) * nq;
+	phys = uring_phys_memory();
+	if (phys && ring->planned > phys) {
+		snprintf(cfg->why_not, sizeof(cfg->why_not),
+			 "ring memory of %llu bytes (%u queues x depth %u) is more than this machine's RAM (%llu bytes)",
+			 (unsigned long long)ring->planned, nq, ring->depth,
+			 (unsigned long long)phys);
+		return -ENOMEM;
+	}
+	if (ring->depth != depth)
+		fuse_log(FUSE_LOG_WARNING,
+			 "ringfuse: io_uring: %u queues x depth %u would take %llu bytes, above the ring memory bound (%llu per session, %llu per queue): %s (-o io_uring_max_memory / io_uring_queue_memory raise the bound)\n",
+			 nq, depth, (unsigned long long)ring->asked,
+			 (unsigned long long)ring->bound, (unsigned long long)ring->queue_bound,
+			 why);
+	return 0;
+}
+
+static int uring_alloc(struct fuse_session *se, unsigned int nq, unsigned int depth,
+		       struct fuse__uring **out)
 {
 	struct fuse__uring *ring;
-	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = uring_page();
 	cpu_set_t allowed;
 	bool have_allowed;
 	unsigned int i, j;
+	int err;
 
 	ring = calloc(1, sizeof(*ring) + nq * sizeof(ring->q[0]));
-	if (!ring)
-		return NULL;
+	if (!ring) {
+		snprintf(uring_tp(se)->cfg.why_not, sizeof(uring_tp(se)->cfg.why_not),
+			 "allocating the ring's %u queues failed: %s", nq, strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	ring->se = se;
 	ring->nq = nq;
-	ring->depth = depth;
-	ring->hdr_size = page > 0 && (size_t)page >= sizeof(struct fuse__uring_req_header) ?
-				 (size_t)page : 4096;
-	ring->payload_size = uring_payload_size(se);
-	ring->memory = (size_t)nq * depth * (ring->hdr_size + ring->payload_size);
+	ring->hdr_size = ps >= sizeof(struct fuse__uring_req_header) ? ps : 4096;
+	err = uring_plan(se, nq, depth, ring);
+	if (err) {
+		free(ring);
+		return err;
+	}
+	depth = ring->depth;
 	ring->phase = URING_PHASE_SETUP;
 	pthread_mutex_init(&ring->lock, NULL);
 	pthread_cond_init(&ring->cond, NULL);
@@ -328,9 +450,12 @@ static struct fuse__uring *uring_alloc(struct fuse_session *se, unsigned int nq,
 #endif
 		q->ents = calloc(depth, sizeof(q->ents[0]));
 		if (!q->ents) {
+			snprintf(uring_tp(se)->cfg.why_not, sizeof(uring_tp(se)->cfg.why_not),
+				 "allocating %u ring entries for queue %u failed: %s", depth, i,
+				 strerror(ENOMEM));
 			ring->nq = i + 1;
 			uring_free(ring);
-			return NULL;
+			return -ENOMEM;
 		}
 		for (j = 0; j < depth; j++) {
 			struct uring_ent *ent = &q->ents[j];
@@ -344,7 +469,8 @@ static struct fuse__uring *uring_alloc(struct fuse_session *se, unsigned int nq,
 			atomic_init(&ent->busy, false);
 		}
 	}
-	return ring;
+	*out = ring;
+	return 0;
 }
 
 /* Tell the threads to leave and join them; false if one of them did not come back. */
@@ -429,6 +555,10 @@ static bool uring_wait_held(struct fuse__uring *ring)
 int fuse__uring_start(struct fuse_session *se)
 {
 	struct fuse__uring_cfg *cfg = &uring_tp(se)->cfg;
+	/* What INIT settled before the ring's plan may have lowered them; a ring that does not
+	 * start leaves /dev/fuse with what it had. */
+	unsigned int max_write = se->conn.max_write;
+	uint32_t max_pages = se->max_pages;
 	struct fuse__uring *ring;
 	sigset_t all, old;
 	unsigned int nq, depth, i;
@@ -452,12 +582,10 @@ int fuse__uring_start(struct fuse_session *se)
 		snprintf(cfg->why_not, sizeof(cfg->why_not), "%u CPUs do not fit a 16-bit queue id", nq);
 		return -EINVAL;
 	}
-	ring = uring_alloc(se, nq, depth);
-	if (!ring) {
-		snprintf(cfg->why_not, sizeof(cfg->why_not),
-			 "allocating the ring's %u queues failed: %s", nq, strerror(ENOMEM));
-		return -ENOMEM;
-	}
+	err = uring_alloc(se, nq, depth, &ring);
+	if (err)
+		goto restore;
+	depth = ring->depth;
 
 	/* Signals belong to the threads that installed handlers, never to a ring thread. */
 	sigfillset(&all);
@@ -484,20 +612,30 @@ int fuse__uring_start(struct fuse_session *se)
 				 ring->q[i].setup_why[0] ? ring->q[i].setup_why : strerror(-err));
 		}
 	}
+	/* What the queues really hold (the setup results are read under the lock above). */
+	for (i = 0; i < nq && !err; i++)
+		ring->memory += sizeof(ring->q[i]) + ring->q[i].mem_size +
+				(size_t)depth * sizeof(ring->q[i].ents[0]) + ring->q[i].ring_bytes;
 	pthread_mutex_unlock(&ring->lock);
 
 	if (err) {
 		if (uring_join(ring))
 			uring_free(ring);
-		return err;
+		goto restore;
 	}
 	uring_tp(se)->ring = ring;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG,
-			 "fuse: io_uring: %u queues x depth %u, payload %zu bytes, header %zu bytes, ring memory %zu bytes (setup flags 0x%x)\n",
-			 nq, depth, ring->payload_size, ring->hdr_size, ring->memory,
-			 ring->ring_flags);
+			 "fuse: io_uring: %u queues x depth %u, payload %zu bytes, header %zu bytes, max_write %u, ring memory %zu bytes allocated (bound %llu per session, %llu per queue; setup flags 0x%x)\n",
+			 nq, depth, ring->payload_size, ring->hdr_size, se->conn.max_write,
+			 ring->memory, (unsigned long long)ring->bound,
+			 (unsigned long long)ring->queue_bound, ring->ring_flags);
 	return 0;
+
+restore:
+	se->conn.max_write = max_write;
+	se->max_pages = max_pages;
+	return err;
 }
 
 void fuse__uring_init_replied(struct fuse_session *se)

@@ -24,7 +24,7 @@ FUSE_EXPORT int fuse_session_loop(struct fuse_session *se)
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
 		return -ENOMEM;
 	}
-	while (!fuse_session_exited(se)) {
+	while (!atomic_load(&se->exited)) {
 		n = fuse__dev_read(se, se->ch, buf, se->bufsize);
 		if (n == -EINTR)
 			continue;
@@ -39,6 +39,8 @@ FUSE_EXPORT int fuse_session_loop(struct fuse_session *se)
 		fuse__dev_process(se, se->ch, buf, (size_t)n);
 	}
 	free(buf);
+	/* Ring handlers run on other threads: none may run once we have returned. */
+	fuse__gate_close_wait(se);
 	if (se->error)
 		res = se->error;
 	return res;

@@ -28,8 +28,9 @@ struct mt_loop {
 	struct fuse_session *se;
 	pthread_mutex_t lock;      /* guards everything below */
 	pthread_cond_t changed;    /* a worker finished */
-	unsigned int numworker;    /* started and not yet finished */
+	unsigned int numworker;    /* started and not yet decided to leave */
 	unsigned int numavail;     /* of those, waiting for a request */
+	unsigned int numthreads;   /* created and not yet on finished: what the main thread waits for */
 	unsigned int max_threads;
 	unsigned int max_idle;     /* FUSE__LOOP_IDLE_UNSET: never reap */
 	bool clone_fd;
@@ -73,6 +74,7 @@ static int mt_start_worker(struct mt_loop *mt)
 	}
 	mt->numworker++;
 	mt->numavail++;
+	mt->numthreads++;
 	return 0;
 }
 
@@ -84,7 +86,7 @@ static void *mt_worker_main(void *arg)
 	size_t bufsize = se->bufsize;
 	void *buf;
 	ssize_t n;
-	bool leaving = false, sentinel = false;
+	bool counted = true, sentinel = false;
 	int ep = -1;
 
 	pthread_setname_np(pthread_self(), "fuse-worker");
@@ -118,7 +120,7 @@ static void *mt_worker_main(void *arg)
 		goto out;
 	}
 
-	while (!fuse_session_exited(se)) {
+	while (!atomic_load(&se->exited)) {
 		n = fuse__dev_read_wait(se, w->ch, buf, bufsize, ep);
 		if (n == -EINTR)
 			continue;
@@ -138,7 +140,7 @@ static void *mt_worker_main(void *arg)
 		pthread_mutex_lock(&mt->lock);
 		mt->numavail--;
 		if (mt->numavail == 0 && mt->numworker < mt->max_threads &&
-		    !fuse_session_exited(se))
+		    !atomic_load(&se->exited))
 			(void)mt_start_worker(mt); /* best effort: we still serve this request */
 		pthread_mutex_unlock(&mt->lock);
 
@@ -146,11 +148,22 @@ static void *mt_worker_main(void *arg)
 
 		pthread_mutex_lock(&mt->lock);
 		mt->numavail++;
-		if (mt->max_idle != FUSE__LOOP_IDLE_UNSET && mt->numavail > mt->max_idle &&
-		    mt->numworker > 1)
-			leaving = true;
+		/*
+		 * Idle workers beyond max_idle leave, but the pool must go on reading: a worker
+		 * leaves only while another idle one stays behind (max_idle 0 still keeps one
+		 * reader), and never the sentinel, whose role nobody would take over until the
+		 * pool grows again. The counts drop here, under the lock that the decision reads
+		 * them under: otherwise workers deciding at the same time each counted the others
+		 * as staying, all of them left, and the loop returned as if unmounted.
+		 */
+		if (!sentinel && mt->max_idle != FUSE__LOOP_IDLE_UNSET &&
+		    mt->numavail > mt->max_idle && mt->numavail > 1) {
+			mt->numavail--;
+			mt->numworker--;
+			counted = false;
+		}
 		pthread_mutex_unlock(&mt->lock);
-		if (leaving)
+		if (!counted)
 			break;
 	}
 	free(buf);
@@ -160,8 +173,11 @@ out:
 	pthread_mutex_lock(&mt->lock);
 	if (sentinel)
 		mt->sentinel = false; /* the next worker to start takes the role */
-	mt->numworker--;
-	mt->numavail--;
+	if (counted) {
+		mt->numworker--;
+		mt->numavail--;
+	}
+	mt->numthreads--;
 	w->next = mt->finished;
 	mt->finished = w;
 	pthread_cond_signal(&mt->changed);
@@ -211,13 +227,20 @@ static int mt_run(struct fuse_session *se, const struct fuse_loop_config *config
 	pthread_mutex_lock(&mt.lock);
 	err = mt_start_worker(&mt);
 	if (err == 0) {
-		while (mt.numworker > 0) {
+		while (mt.numthreads > 0) {
 			pthread_cond_wait(&mt.changed, &mt.lock);
 			mt_join_finished(&mt);
 		}
 	}
 	mt_join_finished(&mt);
 	pthread_mutex_unlock(&mt.lock);
+	/*
+	 * Ring handlers run on other threads: none may run once we have returned. (A pool that
+	 * never started served nothing and leaves the gate alone, as the plain loop does when
+	 * it cannot get its buffer.)
+	 */
+	if (!err)
+		fuse__gate_close_wait(se);
 
 	pthread_cond_destroy(&mt.changed);
 	pthread_mutex_destroy(&mt.lock);

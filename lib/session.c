@@ -272,6 +272,8 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 	if (!se || !se->mountpoint)
 		return;
 	fuse__stats_print(se);
+	/* No handler may still run on a connection that is being torn down (see the gate). */
+	fuse__gate_close_wait(se);
 	/* Transport threads use the fd: they must be gone before it is closed. */
 	fuse__transports_stop(se);
 	/* With the fd the unmount can tell whether this mount is still ours (fusermount3 -u). */
@@ -284,6 +286,8 @@ FUSE_EXPORT void fuse_session_destroy(struct fuse_session *se)
 {
 	if (!se)
 		return;
+	/* op.destroy must not overlap a handler, even when no loop ran or none returned. */
+	fuse__gate_close_wait(se);
 	if (atomic_load(&se->got_init) && !atomic_exchange(&se->got_destroy, true)) {
 		if (se->op.destroy)
 			se->op.destroy(se->userdata);
@@ -301,6 +305,8 @@ void fuse__session_exit(struct fuse_session *se, int error)
 	if (error && !se->error)
 		se->error = error;
 	atomic_store(&se->exited, 1);
+	/* No handler starts after exit; the loops wait for the running ones before returning. */
+	fuse__gate_close(se);
 	/*
 	 * The one place the exit eventfd is written: every transport's threads wait on it (the
 	 * /dev/fuse readers poll it, each ring queue has a poll on it in flight).
@@ -318,11 +324,20 @@ FUSE_EXPORT void fuse_session_exit(struct fuse_session *se)
 		fuse__session_exit(se, 0);
 }
 
+/*
+ * A filesystem's own loop (fuse_session_receive_buf/fuse_session_process_buf) ends when this
+ * says 1, and may then free what its handlers use; handlers may still be running on other
+ * threads (the ring's queues), so they are waited for here, as the library's loops do before
+ * they return. Called from inside a handler it never waits.
+ */
 FUSE_EXPORT int fuse_session_exited(struct fuse_session *se)
 {
 	if (!se)
 		return 1;
-	return atomic_load(&se->exited);
+	if (!atomic_load(&se->exited))
+		return 0;
+	fuse__gate_close_wait(se);
+	return 1;
 }
 
 FUSE_EXPORT void fuse_session_reset(struct fuse_session *se)
@@ -336,4 +351,6 @@ FUSE_EXPORT void fuse_session_reset(struct fuse_session *se)
 	se->error = 0;
 	n = read(se->exit_efd, &v, sizeof(v));
 	(void)n; /* EAGAIN: it was not set */
+	/* A loop may run again: its handlers may start again. */
+	fuse__gate_open(se);
 }

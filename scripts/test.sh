@@ -3,7 +3,8 @@
 # The whole test run, as CI does it: install dependencies, build with warnings as errors,
 # run every meson suite (unit, compat, mount, uring, highlevel), run the io-uring, mount and
 # unit suites again under AddressSanitizer+UBSan and again under ThreadSanitizer, compile a
-# build without io-uring, run the benchmark's quick mode as a smoke check, and fail if any test was skipped (a skip is not a
+# build without io-uring, run each fuzz target for a minute and the teardown stress once,
+# run the benchmark's quick mode as a smoke check, and fail if any test was skipped (a skip is not a
 # pass; the only allowed skip is the CUSE mount test: these kernels have no /dev/cuse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,8 +68,9 @@ ninja -C build-ci
 # high-level binaries) must be registered: a test that was never defined cannot even skip.
 required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
-  squashfuse-uring-opt sshfs-uring-opt serial-loop
-  unprivileged-fusermount-sys cuse-path)
+  squashfuse-uring-opt sshfs-uring-opt serial-loop late-handlers-uring
+  unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll
+  fuse-overlayfs-dev fuse-overlayfs-uring)
 listed=$(meson test -C build-ci --list 2>/dev/null)
 for t in "${required_tests[@]}"; do
   if ! grep -q " / $t\$" <<<"$listed"; then
@@ -110,6 +112,28 @@ meson setup build-nouring --wipe -Dwerror=true -Dio_uring=disabled >/dev/null 2>
   meson setup build-nouring -Dwerror=true -Dio_uring=disabled
 ninja -C build-nouring
 run_suites build-nouring --suite unit || status=1
+
+# Fuzzing and teardown stress (doc/fuzzing.md, doc/teardown.md). Each libFuzzer target runs
+# 60 s from its committed seed corpus (a crash, sanitizer report or leak fails it); then every
+# way of ending a loaded session, once each over /dev/fuse and the ring, on the ASan build.
+CC=clang meson setup build-fuzz --wipe -Dfuzz=true -Dwerror=true >/dev/null 2>&1 ||
+  CC=clang meson setup build-fuzz -Dfuzz=true -Dwerror=true
+if ninja -C build-fuzz fuzz/fuzz_dev fuzz/fuzz_uring; then
+  for t in dev uring; do
+    if fuzz/run.sh build-fuzz "$t" 60; then
+      passed=$((passed + 1)); echo "fuzz $t (60 s): ok"
+    else
+      failed=$((failed + 1)); status=1; echo "fuzz $t (60 s): FAILED" >&2
+    fi
+  done
+else
+  failed=$((failed + 1)); status=1; echo "fuzz build: FAILED" >&2
+fi
+if timeout 600 python3 scripts/teardown_stress.py --build build-asan --rounds 1 --load-seconds 3; then
+  passed=$((passed + 1)); echo "teardown stress (ASan, 1 round): ok"
+else
+  failed=$((failed + 1)); status=1; echo "teardown stress (ASan, 1 round): FAILED" >&2
+fi
 
 # Benchmark smoke: must complete and write its JSON and PNG; no time is asserted.
 if [ -f bench/run.py ]; then

@@ -1024,14 +1024,20 @@ static void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 {
 	struct fuse *f = fuse__req_fuse(req);
 	unsigned int revents = 0;
+	bool taken = false;
 	char *path;
 	int err;
 
 	err = fuse__get_path_nullok(f, ino, &path);
 	if (!err) {
+		/* A poll() operation owns ph from the call on (it destroys it or keeps it). */
+		taken = f->fs->op.poll != NULL;
 		err = fuse_fs_poll(f->fs, path, fi, ph, &revents);
 		fuse__put_path_nullok(f, path);
 	}
+	/* Nobody else will: without a poll() operation (or a path) ph leaked (fuzz_uring). */
+	if (!taken && ph)
+		fuse_pollhandle_destroy(ph);
 	if (err) {
 		fuse__reply_err(req, err);
 		return;

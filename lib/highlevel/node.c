@@ -964,13 +964,31 @@ uint64_t fuse__nt_name_inserts(struct hl_nodetab *nt)
 /* POSIX locks. The kernel gives absolute ranges (l_whence SEEK_SET); l_len 0 means to EOF. */
 #define HL_OFF_MAX ((off_t)(~0ull >> 1))
 
+/*
+ * The kernel sends 0 <= start <= end, which arrives here as l_len >= 0. Anything else (a
+ * corrupt request: the fuzzer found start > end, a negative l_len) must not overflow: a
+ * negative length covers the bytes before l_start, as in fcntl(2), and the range is held to
+ * [0, HL_OFF_MAX] and never empty, so that the lengths computed from it cannot overflow.
+ */
 static void flock_range(const struct flock *lk, off_t *start, off_t *end)
 {
-	*start = lk->l_start;
-	if (lk->l_len == 0 || lk->l_start > HL_OFF_MAX - lk->l_len)
-		*end = HL_OFF_MAX;
-	else
-		*end = lk->l_start + lk->l_len - 1;
+	off_t s = lk->l_start, len = lk->l_len, e;
+
+	if (len < 0) {
+		e = s > 0 ? s - 1 : 0;
+		if (__builtin_add_overflow(s, len, &s))
+			s = 0;
+	} else if (len == 0 || s > HL_OFF_MAX - len) {
+		e = HL_OFF_MAX;
+	} else {
+		e = s + len - 1;
+	}
+	if (s < 0)
+		s = 0;
+	if (e < s)
+		e = s;
+	*start = s;
+	*end = e;
 }
 
 /*

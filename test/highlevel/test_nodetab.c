@@ -320,7 +320,7 @@ static void test_locks(void)
 {
 	struct hl_nodetab nt;
 	struct flock l;
-	uint64_t f;
+	uint64_t f, g;
 
 	CHECK_EQ(fuse__nt_init(&nt, 0), 0);
 	f = lookup(&nt, HL_ROOT_ID, "f");
@@ -364,6 +364,23 @@ static void test_locks(void)
 	CHECK_EQ(fuse__nt_lock_conflict(&nt, f, 3, &l), 0);
 	l = mk(F_RDLCK, 0, 10);
 	CHECK_EQ(fuse__nt_lock_record(&nt, 999999, 1, &l), -ENOENT);
+	/*
+	 * A corrupt request's range (found by fuzz/fuzz_uring: start OFF_MAX, end before it, so
+	 * l_len -4095) must neither overflow (UBSan) nor be taken as [OFF_MAX, OFF_MAX]: a
+	 * negative length covers the bytes before l_start, as in fcntl(2).
+	 */
+	g = lookup(&nt, HL_ROOT_ID, "g");
+	l = mk(F_WRLCK, INT64_MAX, -4095);
+	CHECK_EQ(fuse__nt_lock_record(&nt, g, 4, &l), 0);
+	l = mk(F_RDLCK, INT64_MAX - 10, 1);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, g, 3, &l), 1);
+	CHECK(l.l_start == INT64_MAX - 4095 && l.l_len == 4095);
+	l = mk(F_RDLCK, INT64_MAX, INT64_MAX);
+	CHECK_EQ(fuse__nt_lock_conflict(&nt, g, 3, &l), 0);
+	l = mk(F_UNLCK, INT64_MIN, -1);
+	CHECK_EQ(fuse__nt_lock_record(&nt, g, 4, &l), 0);
+	l = mk(F_UNLCK, 0, 0);
+	CHECK_EQ(fuse__nt_lock_record(&nt, g, 4, &l), 0);
 	/* locks go with the node */
 	fuse__nt_forget(&nt, f, 1);
 	CHECK(!fuse__nt_exists(&nt, f));

@@ -20,7 +20,7 @@ import sys
 # A transport's own files: it may name its own functions and state there. transport.c is
 # the table of transports (it names the classes, nothing else).
 TRANSPORTS = {
-    "dev": re.compile(r"^(fuse_dev\.c|loop\.c|loop_mt\.c)$"),
+    "dev": re.compile(r"^(fuse_dev[a-z_]*\.(c|h)|loop\.c|loop_mt\.c)$"),
     "ring": re.compile(r"^fuse_uring[a-z_]*\.(c|h)$"),
 }
 REGISTRY = {"transport.c", "transport_i.h"}
