@@ -20,7 +20,7 @@
  * fuse_loop_config); older ABIs are reached through the explicit _30/_31/_32 entry points.
  */
 #undef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 
 #include <fcntl.h>
 #include <pthread.h>
