@@ -68,7 +68,8 @@ ninja -C build-ci
 required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
   squashfuse-uring-opt sshfs-uring-opt serial-loop
-  unprivileged-fusermount-sys cuse-path)
+  unprivileged-fusermount-sys cuse-path
+  passthrough_ll-so4-dev passthrough_ll-so4-uring so4-features-uring side-by-side)
 listed=$(meson test -C build-ci --list 2>/dev/null)
 for t in "${required_tests[@]}"; do
   if ! grep -q " / $t\$" <<<"$listed"; then
