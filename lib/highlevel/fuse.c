@@ -1099,6 +1099,55 @@ out:
 	fuse__reply_err(req, (int)res);
 }
 
+#if RINGFUSE_ABI >= 318
+/*
+ * statx (libfuse3.so.4): the filesystem's statx operation, with getattr's corrections
+ * (use_ino, uid=, gid=, umask=, hidden files' link count) applied through a struct stat.
+ * Without the operation ENOSYS makes the kernel use GETATTR from then on.
+ */
+static void ll_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
+		     struct fuse_file_info *fi)
+{
+	struct fuse *f = fuse__req_fuse(req);
+	struct statx stx;
+	struct stat st;
+	char *path;
+	int err;
+
+	memset(&stx, 0, sizeof(stx));
+	err = path_for(f, ino, fi, &path);
+	if (err)
+		goto out;
+	err = fuse_fs_statx(f->fs, path, flags, mask, &stx, fi);
+	put_path_for(f, fi, path);
+	if (err)
+		goto out;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = stx.stx_ino;
+	st.st_mode = stx.stx_mode;
+	st.st_uid = stx.stx_uid;
+	st.st_gid = stx.stx_gid;
+	st.st_nlink = stx.stx_nlink;
+	st.st_size = (off_t)stx.stx_size;
+	st.st_mtim.tv_sec = stx.stx_mtime.tv_sec;
+	st.st_mtim.tv_nsec = stx.stx_mtime.tv_nsec;
+	fuse__fix_attr(f, ino, &st);
+	fix_hidden_nlink(f, ino, &st);
+	if (stx.stx_mask & STATX_MTIME)
+		fuse__update_stat(f, ino, &st);
+	stx.stx_ino = st.st_ino;
+	stx.stx_mode = (uint16_t)st.st_mode;
+	stx.stx_uid = st.st_uid;
+	stx.stx_gid = st.st_gid;
+	stx.stx_nlink = (uint32_t)st.st_nlink;
+	fuse__reply_done();
+	(void)fuse_reply_statx(req, 0, &stx, f->conf.attr_timeout);
+	return;
+out:
+	fuse__reply_err(req, err);
+}
+#endif
+
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fuse *f = userdata;
@@ -1165,4 +1214,7 @@ const struct fuse_lowlevel_ops fuse__hl_ops = {
 	.fallocate = ll_fallocate,
 	.copy_file_range = ll_copy_file_range,
 	.lseek = ll_lseek,
+#if RINGFUSE_ABI >= 318
+	.statx = ll_statx,
+#endif
 };

@@ -9,6 +9,9 @@
  *     and then linked into the tree, and its content shows up in the source directory.
  * Prints one line per check; exit 0 when all pass, 1 otherwise, 77 when the source
  * filesystem itself has no birth time (then the first check cannot say anything).
+ *
+ * Options (before MNT): --statx-only skips O_TMPFILE (the high-level API has no tmpfile);
+ * --mirror-root says the daemon mirrors / (example/passthrough), so SRC appears at MNT/SRC.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,14 +23,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int check_statx(const char *mnt, const char *src)
+static int check_statx(const char *mnt, const char *src, int mirror_root)
 {
 	char spath[4096], mpath[4096];
 	struct statx want, got;
 	int fd;
 
 	(void)snprintf(spath, sizeof(spath), "%s/statx_file", src);
-	(void)snprintf(mpath, sizeof(mpath), "%s/statx_file", mnt);
+	if (mirror_root)
+		(void)snprintf(mpath, sizeof(mpath), "%s%s/statx_file", mnt, src);
+	else
+		(void)snprintf(mpath, sizeof(mpath), "%s/statx_file", mnt);
 	fd = open(spath, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	if (fd < 0 || close(fd) < 0) {
 		printf("FAIL statx: cannot create %s: %s\n", spath, strerror(errno));
@@ -107,14 +113,24 @@ static int check_tmpfile(const char *mnt, const char *src)
 
 int main(int argc, char *argv[])
 {
-	int a, b;
+	int statx_only = 0, mirror_root = 0;
+	int i = 1, a, b = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s MNT SRC\n", argv[0]);
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--statx-only") == 0)
+			statx_only = 1;
+		else if (strcmp(argv[i], "--mirror-root") == 0)
+			mirror_root = 1;
+		else
+			break;
+	}
+	if (argc - i != 2) {
+		fprintf(stderr, "usage: %s [--statx-only] [--mirror-root] MNT SRC\n", argv[0]);
 		return 1;
 	}
-	a = check_statx(argv[1], argv[2]);
-	b = check_tmpfile(argv[1], argv[2]);
+	a = check_statx(argv[i], argv[i + 1], mirror_root);
+	if (!statx_only)
+		b = check_tmpfile(argv[i], argv[i + 1]);
 	if (a == 1 || b == 1)
 		return 1;
 	return a == 77 ? 77 : 0;
