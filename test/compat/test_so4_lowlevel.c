@@ -10,7 +10,8 @@
  *   - STATX reaches the statx handler, fuse_reply_statx() answers with the 7.39 layout;
  *     TMPFILE reaches the tmpfile handler; without handlers both are ENOSYS;
  *   - fuse_lowlevel_notify_increment_epoch() sends notification 8, and -ENOSYS before 7.44;
- *   - the 4-argument fuse_lowlevel_notify_expire_entry() sends an expire-only entry notification.
+ *   - the 4-argument fuse_lowlevel_notify_expire_entry() sends an expire-only entry notification;
+ *   - fuse_buf.mem_size: filled in when fuse_session_receive_buf() allocates, obeyed otherwise.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* struct statx */
@@ -299,6 +300,43 @@ static void test_feature_flags(void)
 	CHECK_EQ(fuse_convert_to_conn_want_ext(&conn), -EINVAL);
 }
 
+/* fuse_buf.mem_size (3.18): set when the library allocates the buffer, respected otherwise. */
+static size_t read_room;
+
+static ssize_t sized_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)fd;
+	(void)buf;
+	(void)userdata;
+	read_room = len;
+	/* An interrupted read: returns at once and leaves the session as it was. */
+	errno = EINTR;
+	return -1;
+}
+
+static void test_buf_mem_size(void)
+{
+	static struct fuse_custom_io io = { .writev = fake_notify_writev, .read = sized_read };
+	struct fuse_session *se = harness_session(&t_ops, NULL);
+	struct fuse_buf buf;
+	char small[4096];
+
+	se->io = &io;
+	memset(&buf, 0, sizeof(buf));
+	CHECK_EQ(fuse_session_receive_buf(se, &buf), -EINTR);
+	CHECK(buf.mem != NULL);
+	CHECK_UEQ(buf.mem_size, se->bufsize);
+	CHECK_UEQ(read_room, se->bufsize);
+	free(buf.mem);
+
+	memset(&buf, 0, sizeof(buf));
+	buf.mem = small;
+	buf.mem_size = sizeof(small);
+	CHECK_EQ(fuse_session_receive_buf(se, &buf), -EINTR);
+	CHECK_UEQ(read_room, sizeof(small));
+	harness_session_free(se);
+}
+
 int main(void)
 {
 	(void)msg_name; /* part of the shared bench; no request here has a name */
@@ -310,5 +348,6 @@ int main(void)
 	test_tmpfile(STYLE_RING);
 	test_notify();
 	test_feature_flags();
+	test_buf_mem_size();
 	return check_result();
 }
