@@ -460,6 +460,25 @@ static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 	reply_entry(f, req, &e, err);
 }
 
+/*
+ * The last handle may have been released while unlink was hiding the file (a release needs
+ * no path lock with nullpath_ok): then nobody else removes the .fuse_hidden file. Called
+ * with the tree lock held, so the path is built without taking it again.
+ */
+static void unlink_if_closed(struct fuse *f, fuse_ino_t dir, const char *hidden)
+{
+	uint64_t id = fuse__nt_claim_closed_hidden(&f->nt, dir, hidden);
+	char *hpath;
+
+	if (!id)
+		return;
+	if (fuse__nt_path(&f->nt, dir, hidden, &hpath) == 0) {
+		(void)fuse_fs_unlink(f->fs, hpath);
+		free(hpath);
+	}
+	fuse__nt_unname(&f->nt, id, true);
+}
+
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse *f = fuse__req_fuse(req);
@@ -473,6 +492,8 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		char hidden[HL_HIDDEN_NAME_MAX];
 
 		err = fuse__hide_node(f, path, parent, name, hidden, sizeof(hidden));
+		if (!err)
+			unlink_if_closed(f, parent, hidden);
 	} else {
 		err = fuse_fs_unlink(f->fs, path);
 		if (!err)
