@@ -142,6 +142,14 @@ void fuse__fix_attr(struct fuse *f, uint64_t nodeid, struct stat *st)
 {
 	if (!f->conf.use_ino)
 		st->st_ino = nodeid;
+#if RINGFUSE_ABI >= 318
+	/* 3.17: fmask= and dmask= are umask= for files and for directories, and win over it. */
+	if (f->conf.set_mode && f->conf.dmask && S_ISDIR(st->st_mode))
+		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.dmask);
+	else if (f->conf.set_mode && f->conf.fmask && !S_ISDIR(st->st_mode))
+		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.fmask);
+	else
+#endif
 	if (f->conf.set_mode)
 		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.umask);
 	if (f->conf.set_uid)
@@ -583,6 +591,10 @@ static void open_flags(struct fuse *f, struct fuse_file_info *fi)
 		fi->keep_cache = 1;
 	if (f->conf.no_rofd_flush && (fi->flags & O_ACCMODE) == O_RDONLY)
 		fi->noflush = 1;
+#if RINGFUSE_ABI >= 318
+	if (fi->direct_io && f->conf.parallel_direct_writes)
+		fi->parallel_direct_writes = 1;
+#endif
 }
 
 /* Drop one open handle; unlink the file if it was the last handle of a hidden one. */
