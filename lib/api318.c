@@ -124,18 +124,18 @@ FUSE_EXPORT int fuse_convert_to_conn_want_ext(struct fuse_conn_info *conn)
 static const int fail_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 
 /*
- * Say which signal killed the filesystem (the kernel only sees the connection drop), then die
- * of it as before: SA_RESETHAND put the default action back, so returning re-executes the
- * faulting instruction, and for SIGABRT raise() delivers it again. Only async-signal-safe
- * calls here.
+ * Say that a fatal signal killed the filesystem (the kernel only sees the connection drop),
+ * then die of it as before: SA_RESETHAND put the default action back and the signal stays
+ * blocked while the handler runs, so the raise() below is delivered, with the default action,
+ * as soon as the handler returns (also for a signal sent with kill(2), which would not come
+ * again by itself). Only async-signal-safe calls here.
  */
 static void fail_handler(int sig)
 {
 	static const char msg[] = "fuse: fatal signal, the filesystem process dies\n";
 
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	if (sig == SIGABRT || sig == SIGFPE)
-		(void)raise(sig);
+	(void)raise(sig);
 }
 
 FUSE_EXPORT int fuse_set_fail_signal_handlers(struct fuse_session *se)

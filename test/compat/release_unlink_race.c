@@ -202,6 +202,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	f = fuse_new(&args, &rr_ops, sizeof(rr_ops), NULL);
+	fuse_opt_free_args(&args);
 	if (!f || fuse_mount(f, mnt) != 0) {
 		fprintf(stderr, "cannot mount %s\n", mnt);
 		return 1;

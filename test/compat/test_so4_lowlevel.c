@@ -11,14 +11,20 @@
  *     TMPFILE reaches the tmpfile handler; without handlers both are ENOSYS;
  *   - fuse_lowlevel_notify_increment_epoch() sends notification 8, and -ENOSYS before 7.44;
  *   - the 4-argument fuse_lowlevel_notify_expire_entry() sends an expire-only entry notification;
- *   - fuse_buf.mem_size: filled in when fuse_session_receive_buf() allocates, obeyed otherwise.
+ *   - fuse_buf.mem_size: filled in when fuse_session_receive_buf() allocates, obeyed otherwise;
+ *   - fuse_session_custom_io() of 3.17 (keeps clone_fd) and of 3.0 (cannot have one);
+ *   - fuse_set_fail_signal_handlers() reports a fatal signal and the process still dies of it;
+ *   - fuse_log_enable_syslog()/fuse_log_close_syslog() move messages off stderr and back.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* struct statx */
 #endif
 #include "../dispatch/harness.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
 
 static int init_mode;
 static uint64_t seen_capable_ext, seen_want_ext;
@@ -337,6 +343,114 @@ static void test_buf_mem_size(void)
 	harness_session_free(se);
 }
 
+/*
+ * fuse_session_custom_io(): the 3.17 inline passes the structure's size, so clone_fd is kept;
+ * the FUSE_3.0 variant (old binaries) knows the structure only up to splice_send, so whatever
+ * follows it in the caller's memory must not be taken for clone_fd.
+ */
+int fuse_session_custom_io_30(struct fuse_session *se, const struct fuse_custom_io *io, int fd);
+
+static int t_clone_fd(int master_fd)
+{
+	return master_fd;
+}
+
+static void test_custom_io(void)
+{
+	struct fuse_custom_io io = { .writev = fake_notify_writev, .read = fake_notify_read,
+				     .clone_fd = t_clone_fd };
+	char a0[] = "prog";
+	char *argv[] = { a0, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	struct fuse_session *se;
+
+	/* fuse_session_new() is the 3.17 inline here: fuse_session_new_versioned(). */
+	se = fuse_session_new(&args, &t_ops, sizeof(t_ops), NULL);
+	CHECK(se != NULL);
+	if (!se)
+		return;
+	CHECK_EQ(fuse_session_custom_io(se, &io, sizeof(io), 1000), 0);
+	CHECK(se->io && se->io->clone_fd == t_clone_fd);
+	CHECK(se->io && se->io->read == fake_notify_read);
+	fuse_session_destroy(se);
+	fuse_opt_free_args(&args);
+	args = (struct fuse_args)FUSE_ARGS_INIT(1, argv);
+
+	se = fuse_session_new(&args, &t_ops, sizeof(t_ops), NULL);
+	CHECK(se != NULL);
+	if (!se)
+		return;
+	CHECK_EQ(fuse_session_custom_io_30(se, &io, 1001), 0);
+	CHECK(se->io && se->io->clone_fd == NULL);
+	CHECK(se->io && se->io->writev == fake_notify_writev);
+	fuse_session_destroy(se);
+	fuse_opt_free_args(&args);
+}
+
+/* fuse_set_fail_signal_handlers(): a fatal signal is reported, and still kills. */
+static void test_fail_signals(void)
+{
+	char a0[] = "prog";
+	char *argv[] = { a0, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	char out[256];
+	int pfd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd) < 0) {
+		CHECK(!"pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct fuse_session *se = fuse_session_new(&args, &t_ops, sizeof(t_ops), NULL);
+
+		(void)dup2(pfd[1], STDERR_FILENO);
+		/* No handler of the program's own (a sanitizer runtime installs one). */
+		(void)signal(SIGSEGV, SIG_DFL);
+		if (!se || fuse_set_fail_signal_handlers(se) != 0)
+			_exit(3);
+		(void)raise(SIGSEGV);
+		_exit(4); /* still alive: the handler swallowed the signal */
+	}
+	(void)close(pfd[1]);
+	n = read(pfd[0], out, sizeof(out) - 1);
+	(void)close(pfd[0]);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	out[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(out, "fatal signal") != NULL);
+	CHECK_EQ(fuse_set_fail_signal_handlers(NULL), -1);
+}
+
+/* fuse_log_enable_syslog(): messages leave stderr while it is on, and come back after. */
+static void test_syslog(void)
+{
+	char out[256];
+	int pfd[2], saved;
+	ssize_t n;
+
+	if (pipe(pfd) < 0) {
+		CHECK(!"pipe");
+		return;
+	}
+	saved = dup(STDERR_FILENO);
+	(void)dup2(pfd[1], STDERR_FILENO);
+	fuse_log_enable_syslog("so4-lowlevel", 0, LOG_USER);
+	fuse_log(FUSE_LOG_DEBUG, "to-syslog\n");
+	fuse_log_close_syslog();
+	fuse_log(FUSE_LOG_DEBUG, "to-stderr\n");
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	(void)close(pfd[1]);
+	n = read(pfd[0], out, sizeof(out) - 1);
+	(void)close(pfd[0]);
+	out[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(out, "to-syslog") == NULL);
+	CHECK(strstr(out, "to-stderr") != NULL);
+}
+
 int main(void)
 {
 	(void)msg_name; /* part of the shared bench; no request here has a name */
@@ -349,5 +463,8 @@ int main(void)
 	test_notify();
 	test_feature_flags();
 	test_buf_mem_size();
+	test_custom_io();
+	test_fail_signals();
+	test_syslog();
 	return check_result();
 }
