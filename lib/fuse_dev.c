@@ -212,13 +212,12 @@ static bool dev_op_tracked(const struct fuse_session *se, uint32_t opcode)
 	return !se->no_interrupt && !dev_op_unanswered(opcode);
 }
 
-static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
+/* The end of every reply: err is what the write (or splice) returned. */
+static int dev_complete(struct fuse_req *req, int err)
 {
 	struct fuse_chan *ch = req->tp_data;
 	struct fuse_session *se = req->se;
-	int err;
 
-	err = fuse__dev_write(se, ch, iov, count);
 	if (err < 0 && err != -ENOENT && !atomic_load(&se->exited))
 		fuse_log(FUSE_LOG_ERR, "fuse: writing reply to /dev/fuse: %s\n", strerror(-err));
 	if (dev_op_tracked(se, req->opcode))
@@ -226,6 +225,22 @@ static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
 	fuse__chan_put(ch);
 	fuse__req_put(req);
 	return err == -ENOENT ? 0 : err;
+}
+
+static int dev_send(struct fuse_req *req, struct iovec *iov, int count)
+{
+	return dev_complete(req, fuse__dev_write(req->se, req->tp_data, iov, count));
+}
+
+/* fuse_reply_data: spliced when the filesystem asked for SPLICE_WRITE (fuse_dev_splice.c). */
+static int dev_send_data(struct fuse_req *req, struct iovec *iov, int count,
+			 struct fuse_bufvec *bufv, size_t len, enum fuse_buf_copy_flags flags)
+{
+	int err = fuse__dev_splice_send(req->se, req->tp_data, iov, count, bufv, len, flags);
+
+	if (err == FUSE__SEND_DECLINED)
+		return err;
+	return dev_complete(req, err);
 }
 
 static void dev_drop(struct fuse_req *req)
@@ -244,6 +259,7 @@ const struct fuse__transport_ops fuse__dev_ops = {
 	.send = dev_send,
 	.drop = dev_drop,
 	.get_payload = NULL,
+	.send_data = dev_send_data,
 };
 
 static void dev_count(struct fuse_session *se, uint32_t opcode)

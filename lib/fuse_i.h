@@ -98,7 +98,18 @@ struct fuse__transport_ops {
 	 * start, the transport sends them in place. NULL (or -ENOTSUP) when there is none.
 	 */
 	int (*get_payload)(struct fuse_req *req, char **payload, size_t *size);
+	/*
+	 * Optional (the ring leaves it NULL and fuse_reply_data copies into its payload). Send a
+	 * successful reply whose data is the rest of bufv, len bytes, without copying it through
+	 * user memory (splice on /dev/fuse). iov[0] is the fuse_out_header, complete for len bytes
+	 * of data; the transport lowers its len when an fd buffer ends early (end of file).
+	 * Returns FUSE__SEND_DECLINED with the request and bufv untouched when it cannot (the
+	 * caller then copies), otherwise what send() returns.
+	 */
+	int (*send_data)(struct fuse_req *req, struct iovec *iov, int count,
+			 struct fuse_bufvec *bufv, size_t len, enum fuse_buf_copy_flags flags);
 };
+#define FUSE__SEND_DECLINED 1
 
 /* Interrupt bookkeeping of one request; guarded by fuse_req.lock. */
 struct fuse__req_intr {
@@ -143,12 +154,17 @@ struct fuse__dev_stats {
 	atomic_ulong interrupt;
 	atomic_ulong destroy;
 	atomic_ulong other;
+	atomic_ulong splice;          /* fuse_reply_data sent by splice (fuse_dev_splice.c) */
+	atomic_ulong splice_fallback; /* ... copied instead, though the filesystem wanted splice */
 };
 
 /* What the user asked of the io-uring transport, and what became of it. */
 struct fuse__uring_cfg {
 	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
 	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	bool depth_given;       /* q_depth was set by the user, not defaulted */
+	uint64_t max_memory;    /* bytes for all queues; 0: the default (fuse_uring_opts.c) */
+	uint64_t queue_memory;  /* bytes for one queue; 0: the default */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
@@ -210,6 +226,9 @@ struct fuse_session {
 	struct fuse__notify_retrieve *retrieves; /* outstanding fuse_lowlevel_notify_retrieve */
 
 	struct fuse__dev_stats dev_stats;
+	/* Each thread's splice pipes (fuse_dev_splice.c); the key exists once state is 1. */
+	pthread_key_t splice_key;
+	atomic_int splice_key_state;  /* 0 none yet, 1 created, -1 creation failed */
 	struct fuse__uring *ring; /* NULL unless the ring is (being) started */
 	/*
 	 * A filesystem run by fuse_session_loop (or a loop of its own) was promised one request
@@ -294,10 +313,45 @@ ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void 
 /* Build a request from a buffer read on ch and dispatch it. */
 void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void *buf, size_t len);
 struct fuse_chan *fuse__chan_new(int fd);
+
+/* ---- fuse_dev_splice.c: SPLICE_WRITE on /dev/fuse ---- */
+/*
+ * Send iov (header) + the rest of bufv (len bytes) to ch through a pipe with vmsplice and
+ * splice. Returns 0, -errno when the message was lost on the way, or FUSE__SEND_DECLINED with
+ * nothing consumed. Data already taken from bufv when a later step fails is sent by copying.
+ */
+int fuse__dev_splice_send(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov,
+			  int count, struct fuse_bufvec *bufv, size_t len,
+			  enum fuse_buf_copy_flags flags);
+/* At session destroy: the calling thread's pipes and the session's key. */
+void fuse__dev_splice_fini(struct fuse_session *se);
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se);
 void fuse__chan_put(struct fuse_chan *ch);
 
-/* ---- fuse_uring.c: the io-uring transport (stubs when built without liburing) ---- */
+/* ---- fuse_uring*.c: the io-uring transport ---- */
+/* Entries per queue: io_uring_q_depth / FUSE_URING_QUEUE_DEPTH, 1 .. max. */
+#define FUSE__URING_DEPTH_DEFAULT 8U
+#define FUSE__URING_DEPTH_MAX 65536U
+
+/* Ring memory bounds (bytes): what -o io_uring_max_memory / io_uring_queue_memory accept, and
+ * the session's default, the smaller of this and RAM / 8 (a queue's default is its share). */
+#define FUSE__URING_MEMORY_MIN (4ULL << 10)
+#define FUSE__URING_MEMORY_MAX (1ULL << 40)
+#define FUSE__URING_SESSION_MEMORY_DEFAULT (1ULL << 30)
+
+/* fuse_uring_opts.c: the ring's switches, one grammar for -o and the environment. Each
+ * returns -EINVAL with a logged reason naming the switch as the user spelled it. */
+void fuse__uring_cfg_init(struct fuse__uring_cfg *cfg);
+/* FUSE_URING_ENABLE, FUSE_URING_QUEUE_DEPTH, FUSE_URING_MAX_MEMORY, FUSE_URING_QUEUE_MEMORY. */
+int fuse__uring_env(struct fuse__uring_cfg *cfg);
+/* One "-o name=value" (io_uring_q_depth, io_uring_max_memory, io_uring_queue_memory). */
+int fuse__uring_cfg_opt(struct fuse__uring_cfg *cfg, const char *arg);
+void fuse__uring_opts_help(void);
+/* The grammars: a depth 1..FUSE__URING_DEPTH_MAX; a size of bytes or N[K|M|G|T][iB]. */
+int fuse__uring_parse_depth(const char *text, unsigned int *depth);
+int fuse__uring_parse_size(const char *text, uint64_t *bytes);
+
+#ifdef HAVE_URING
 /*
  * Called from INIT handling after op.init: build the queues and start their threads. On
  * failure returns -errno and has written the reason to se->uring_cfg.why_not; the session
@@ -314,8 +368,46 @@ void fuse__uring_wake(struct fuse_session *se);
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique);
 /* Print the ring's RINGFUSE_STATS lines. */
 void fuse__uring_stats_print(struct fuse_session *se, FILE *out);
-/* Parse FUSE_URING_ENABLE / FUSE_URING_QUEUE_DEPTH; -EINVAL with a logged reason on bad values. */
-int fuse__uring_env(struct fuse__uring_cfg *cfg);
+/* Queues of the running ring (0 when none), and one queue's counters (-EINVAL: no such queue). */
+int fuse__uring_queue_count(struct fuse_session *se);
+int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+			   struct ringfuse_queue_stats *stats);
+#else
+/* Built without liburing: the session asks and is told no, with the reason. */
+static inline int fuse__uring_start(struct fuse_session *se)
+{
+	snprintf(se->uring_cfg.why_not, sizeof(se->uring_cfg.why_not),
+		 "ringfuse was built without liburing");
+	return -EOPNOTSUPP;
+}
+static inline void fuse__uring_init_replied(struct fuse_session *se) { (void)se; }
+static inline void fuse__uring_stop(struct fuse_session *se) { (void)se; }
+static inline void fuse__uring_wake(struct fuse_session *se) { (void)se; }
+static inline struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
+{
+	(void)se;
+	(void)unique;
+	return NULL;
+}
+static inline void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
+{
+	(void)se;
+	(void)out;
+}
+static inline int fuse__uring_queue_count(struct fuse_session *se)
+{
+	(void)se;
+	return 0;
+}
+static inline int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
+					 struct ringfuse_queue_stats *stats)
+{
+	(void)se;
+	(void)qid;
+	(void)stats;
+	return -EINVAL;
+}
+#endif
 
 /* ---- log.c ---- */
 /* fuse_log() that prints a line only the first time `once` is seen unset. */

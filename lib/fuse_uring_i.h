@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private to fuse_uring.c: the shape of the io-uring transport. A session's ring is one queue
+ * Private to the fuse_uring*.c files: the shape of the io-uring transport. A session's ring is one queue
  * per possible CPU (the kernel routes a request to the queue of the CPU its caller ran on);
  * each queue owns an io_uring, a thread pinned to that CPU, and `depth` entries. An entry is
  * one request slot: a page-aligned header buffer (struct fuse__uring_req_header) followed by
@@ -87,6 +87,7 @@ struct uring_queue {
 	struct uring_ent *ents;     /* depth entries */
 	char *mem;                  /* all entries' header+payload memory */
 	size_t mem_size;
+	size_t ring_bytes;          /* the io_uring's SQ, CQ and SQEs (set by the queue thread) */
 
 	pthread_mutex_t lock;       /* guards pending and accepting */
 	struct uring_ent *pending;  /* foreign replies waiting for the queue thread (LIFO) */
@@ -110,7 +111,11 @@ struct fuse__uring {
 	unsigned int depth;
 	size_t hdr_size;            /* bytes reserved for an entry's header (one page) */
 	size_t payload_size;        /* bytes of an entry's payload buffer */
-	size_t memory;              /* all queues' buffers */
+	size_t memory;              /* bytes allocated for all queues (buffers, entries, rings) */
+	uint64_t bound;             /* ring memory bound per session, bytes */
+	uint64_t queue_bound;       /* per queue, bytes */
+	uint64_t asked;             /* what the requested depth would have cost */
+	uint64_t planned;           /* what the settled depth and payload cost, before setup */
 	unsigned int ring_flags;    /* io_uring setup flags that the probe settled on */
 
 	pthread_mutex_t lock;       /* guards phase, setup_done and the queues' setup_err */
@@ -125,6 +130,31 @@ struct fuse__uring {
 
 	struct uring_queue q[];
 };
+
+/* Counters have one writer each: a relaxed load and store is enough and needs no lock prefix. */
+static inline void uring_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* ---- fuse_uring.c: the queue engine ---- */
+extern const struct fuse__transport_ops fuse__uring_ops;
+/* The queue thread's life after setup: REGISTER, serve, and commit what raced with the exit. */
+void uring_queue_run(struct uring_queue *q);
+
+/* ---- fuse_uring_sched.c: the queue threads' scheduling policy ---- */
+struct uring_pol {
+	int fd;                 /* /proc/thread-self/schedstat, -1: policy switching is off */
+	bool idle;              /* the thread runs SCHED_IDLE now */
+	uint64_t epoch_start;   /* CLOCK_MONOTONIC ns */
+	uint64_t delay_start;   /* run delay ns at epoch_start */
+	uint64_t normal_since;  /* when the thread last went back to SCHED_OTHER */
+};
+void uring_pol_init(struct uring_queue *q, struct uring_pol *pol);
+/* Once per round of the queue loop: switch policy when an epoch has passed. */
+void uring_pol_check(struct uring_queue *q, struct uring_pol *pol);
+void uring_pol_fini(struct uring_pol *pol);
 
 #endif /* HAVE_URING */
 

@@ -57,6 +57,25 @@ static void init_reply(struct fuse_req *req, int error, const void *arg, size_t 
 	(void)fuse__send_reply_iov(req, error, iov, count);
 }
 
+/*
+ * The splice capabilities have no kernel flag: they tell the library how to move data on
+ * /dev/fuse (any kernel since 7.14 can splice there), so libfuse offers them on Linux unless a
+ * custom io lacks the matching splice call. SPLICE_WRITE and SPLICE_MOVE are used by the
+ * /dev/fuse transport for fd-backed fuse_reply_data (fuse_dev_splice.c); SPLICE_READ is a hint
+ * we accept and read requests with read(2). The ring carries payloads in its own buffers and
+ * copies whatever is asked: there these flags change nothing and never fail.
+ */
+static uint32_t init_splice_caps(const struct fuse_session *se)
+{
+	uint32_t caps = 0;
+
+	if (!se->io || se->io->splice_send)
+		caps |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	if (!se->io || se->io->splice_receive)
+		caps |= FUSE_CAP_SPLICE_READ;
+	return caps;
+}
+
 /* Capabilities a filesystem gets without asking, as libfuse documents them. */
 static uint32_t init_default_want(struct fuse_session *se, uint32_t capable)
 {
@@ -70,6 +89,9 @@ static uint32_t init_default_want(struct fuse_session *se, uint32_t capable)
 		want |= FUSE_CAP_FLOCK_LOCKS;
 	if (se->op.readdirplus)
 		want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	/* libfuse: splice reads are on by default for a filesystem that takes write_buf. */
+	if (se->op.write_buf)
+		want |= FUSE_CAP_SPLICE_READ;
 	if (se->uring_cfg.enable)
 		want |= FUSE_CAP_OVER_IO_URING;
 	return want & capable;
@@ -174,6 +196,7 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	 * user's consent as well as the kernel's. */
 	if (!se->uring_cfg.enable)
 		conn->capable &= ~FUSE_CAP_OVER_IO_URING;
+	conn->capable |= init_splice_caps(se);
 
 	if (bufsize < FUSE_MIN_READ_BUFFER)
 		bufsize = FUSE_MIN_READ_BUFFER;
@@ -247,6 +270,11 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	se->bufsize = conn->max_write + 4096;
 
 	init_start_ring(se, &outflags);
+	/* Starting the ring may have negotiated max_write and max_pages down to fit its memory
+	 * bound (fuse_uring_setup.c); the reply and the /dev/fuse buffers follow. */
+	if (outflags & FUSE_MAX_PAGES)
+		out.max_pages = se->max_pages;
+	se->bufsize = conn->max_write + 4096;
 
 	if (inflags & FUSE_INIT_EXT)
 		outflags |= FUSE_INIT_EXT;

@@ -288,6 +288,7 @@ static ssize_t reply_copy_data(char *dst, size_t size, struct fuse_bufvec *bufv,
 FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 				enum fuse_buf_copy_flags flags)
 {
+	struct fuse_out_header oh;
 	struct iovec iov[2];
 	const struct fuse_buf *b;
 	char *payload = NULL, *tmp = NULL;
@@ -311,6 +312,18 @@ FUSE_EXPORT int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv,
 	if (bufv->count - bufv->idx == 1 && !(b->flags & FUSE_BUF_IS_FD))
 		return reply_ok(req, (const char *)b->mem + bufv->off, len);
 
+	/* A transport that can move fd-backed data without copying it (splice on /dev/fuse). */
+	if (req->tp->send_data && req->unique != 0 && len <= UINT32_MAX - sizeof(oh)) {
+		oh.len = (uint32_t)(sizeof(oh) + len);
+		oh.error = 0;
+		oh.unique = req->unique;
+		iov[0].iov_base = &oh;
+		iov[0].iov_len = sizeof(oh);
+		fuse__tsan_release(req->se);
+		ret = req->tp->send_data(req, iov, 1, bufv, len, flags);
+		if (ret != FUSE__SEND_DECLINED)
+			return ret;
+	}
 	/* On the ring the data can go straight into the payload the kernel reads from. */
 	if (req->tp->get_payload && req->tp->get_payload(req, &payload, &psize) == 0 &&
 	    payload && len <= psize) {

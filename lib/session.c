@@ -19,8 +19,6 @@
 #define SESSION_MAX_WRITE (1024 * 1024)
 /* Room for the fuse_in_header and the largest fixed argument in front of write data. */
 #define SESSION_HEADER_ROOM 4096
-#define URING_DEFAULT_DEPTH 8
-#define URING_MAX_DEPTH 65536
 
 struct session_opts {
 	int debug;
@@ -43,60 +41,27 @@ FUSE_EXPORT void fuse_lowlevel_help(void)
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
 	       "                             (also: FUSE_URING_ENABLE=1)\n"
-	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%d (default %d; also\n"
-	       "                             FUSE_URING_QUEUE_DEPTH=N). Ring memory is\n"
-	       "                             CPUs x N x (max_write + 4 KiB)\n"
-	       "    -o no_interrupt          do not track requests for INTERRUPT\n",
-	       URING_MAX_DEPTH, URING_DEFAULT_DEPTH);
+	       "    -o no_interrupt          do not track requests for INTERRUPT\n");
+	fuse__uring_opts_help();
 	fuse__mount_help();
 }
 
-static int session_apply_uring_opts(struct fuse_session *se, const struct session_opts *o)
-{
-	struct fuse__uring_cfg *cfg = &se->uring_cfg;
-	int err;
-
-	cfg->q_depth = URING_DEFAULT_DEPTH;
-	err = fuse__uring_env(cfg);
-	if (err < 0)
-		return err;
-	if (o->io_uring)
-		cfg->enable = true;
-	return 0;
-}
-
-/*
- * q_depth=0 must be an error, not "use the default", so the option is parsed by a key
- * callback that sees whether it was given at all.
- */
-#define KEY_Q_DEPTH 1
+/* Every -o io_uring_*= switch goes to fuse_uring_opts.c, the one parser of ring switches. */
+#define KEY_URING 1
 
 struct session_parse {
 	struct session_opts opts;
-	bool depth_given;
-	long long depth;
-	bool depth_bad;
-	char depth_text[32];
+	struct fuse__uring_cfg *uring;
 };
 
 static int session_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct session_parse *p = data;
-	const char *val;
-	char *end;
 
 	(void)outargs;
-	if (key != KEY_Q_DEPTH)
+	if (key != KEY_URING)
 		return 1;
-	val = strchr(arg, '=');
-	val = val ? val + 1 : "";
-	snprintf(p->depth_text, sizeof(p->depth_text), "%s", val);
-	p->depth_given = true;
-	errno = 0;
-	p->depth = strtoll(val, &end, 10);
-	if (errno || end == val || *end != '\0')
-		p->depth_bad = true;
-	return 0;
+	return fuse__uring_cfg_opt(p->uring, arg) < 0 ? -1 : 0;
 }
 
 static const struct fuse_opt session_opt_spec_keyed[] = {
@@ -105,7 +70,9 @@ static const struct fuse_opt session_opt_spec_keyed[] = {
 	SESSION_OPT("--debug", debug),
 	SESSION_OPT("no_interrupt", no_interrupt),
 	SESSION_OPT("io_uring", io_uring),
-	FUSE_OPT_KEY("io_uring_q_depth=", KEY_Q_DEPTH),
+	FUSE_OPT_KEY("io_uring_q_depth=", KEY_URING),
+	FUSE_OPT_KEY("io_uring_max_memory=", KEY_URING),
+	FUSE_OPT_KEY("io_uring_queue_memory=", KEY_URING),
 	FUSE_OPT_END
 };
 
@@ -122,6 +89,7 @@ static void session_free(struct fuse_session *se)
 	if (se->mo)
 		fuse__mount_opts_free(se->mo);
 	fuse__notify_cleanup(se);
+	fuse__dev_splice_fini(se);
 	pthread_mutex_destroy(&se->serial_lock);
 	pthread_mutex_destroy(&se->lock);
 	free(se->io);
@@ -175,22 +143,18 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 		goto fail;
 	}
 
+	/* The environment first, so that -o io_uring_* given on the command line wins. */
+	fuse__uring_cfg_init(&se->uring_cfg);
+	if (fuse__uring_env(&se->uring_cfg) < 0)
+		goto fail;
+	parse.uring = &se->uring_cfg;
 	if (fuse_opt_parse(args, &parse, session_opt_spec_keyed, session_opt_proc) == -1)
 		goto fail;
 
 	se->debug = parse.opts.debug;
 	se->no_interrupt = parse.opts.no_interrupt;
-	if (session_apply_uring_opts(se, &parse.opts) < 0)
-		goto fail;
-	if (parse.depth_given) {
-		if (parse.depth_bad || parse.depth < 1 || parse.depth > URING_MAX_DEPTH) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: invalid io_uring_q_depth=%s: must be a whole number from 1 to %d\n",
-				 parse.depth_text, URING_MAX_DEPTH);
-			goto fail;
-		}
-		se->uring_cfg.q_depth = (unsigned int)parse.depth;
-	}
+	if (parse.opts.io_uring)
+		se->uring_cfg.enable = true;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG, "ringfuse %s (libfuse %s API)\n", PACKAGE_VERSION,
 			 FUSE_COMPAT_VERSION);
@@ -373,9 +337,10 @@ void fuse__stats_print(struct fuse_session *se)
 	if (atomic_exchange(&se->stats_printed, true))
 		return;
 	fprintf(stderr,
-		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu\n",
+		"ringfuse-stats: dev requests=%lu init=%lu forget=%lu interrupt=%lu destroy=%lu other=%lu splice=%lu splice_fallback=%lu\n",
 		atomic_load(&d->requests), atomic_load(&d->init), atomic_load(&d->forget),
-		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other));
+		atomic_load(&d->interrupt), atomic_load(&d->destroy), atomic_load(&d->other),
+		atomic_load(&d->splice), atomic_load(&d->splice_fallback));
 	fuse__uring_stats_print(se, stderr);
 	fflush(stderr);
 }

@@ -68,7 +68,8 @@ ninja -C build-ci
 required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   notify-store-retrieve-sys testfs-sys hp-sys hp-uring squashfuse-uring sshfs-uring
   squashfuse-uring-opt sshfs-uring-opt serial-loop
-  unprivileged-fusermount-sys cuse-path
+  unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll
+  fuse-overlayfs-dev fuse-overlayfs-uring
   passthrough_ll-so4-dev passthrough_ll-so4-uring so4-features-uring side-by-side)
 listed=$(meson test -C build-ci --list 2>/dev/null)
 for t in "${required_tests[@]}"; do
@@ -96,6 +97,15 @@ meson setup build-tsan --wipe -Dwerror=true -Db_sanitize=thread -Db_lundef=false
 ninja -C build-tsan
 TSAN_OPTIONS=second_deadlock_stack=1 \
   run_suites build-tsan --suite uring --suite mount --suite unit || status=1
+
+# The release build (-O3 warns about more than -O2) must also compile with warnings as errors.
+meson setup build-release --wipe -Dwerror=true -Dbuildtype=release >/dev/null 2>&1 ||
+  meson setup build-release -Dwerror=true -Dbuildtype=release
+if ninja -C build-release; then
+  passed=$((passed + 1)); echo "release build (-Werror): ok"
+else
+  failed=$((failed + 1)); status=1; echo "release build (-Werror): FAILED" >&2
+fi
 
 # Without liburing the library must still build and fall back cleanly.
 meson setup build-nouring --wipe -Dwerror=true -Dio_uring=disabled >/dev/null 2>&1 ||

@@ -21,6 +21,7 @@ mirror /, so the backing directory SRC appears at MNT/SRC.
                      onto it fails with EEXIST, and nothing is left behind after close
   testfs [single-thread]  hl_testfs.c's files: ioctl, poll wake-up, GETLK from the library's lock
                      record, an interrupted read, fuse_get_context, a streamed directory
+  overlay            fuse-overlayfs over SRC's lower/upper/work (overlay_check.py)
   rename-race        fstat() of an open file never fails while another thread keeps renaming
                      its grandparent directory (a stale path would make it ENOENT)
 Exit 0 pass, 1 fail."""
@@ -432,6 +433,9 @@ def run(kind, arg, mnt, src):
         return check_rename_race(mnt + src)
     if kind == 'hello-attrs':
         return check_hello_attrs(mnt)
+    if kind == 'overlay':
+        import overlay_check  # test/highlevel/overlay_check.py: fuse-overlayfs' layers
+        return overlay_check.check(mnt, src)
     if kind == 'tree':
         diffs = compare_files_parallel(arg.replace('{src}', src), mnt)
         diffs += compare_trees(arg.replace('{src}', src), mnt)
