@@ -3,7 +3,8 @@
  * The high-level (path-based) libfuse 3 API: struct fuse_operations, struct fuse_config,
  * the fuse object's life cycle (fuse_new, fuse_mount, fuse_loop, fuse_main), the per-request
  * context, and the fuse_fs_* stacking interface for filesystem modules. Names, prototypes,
- * layouts and FUSE_USE_VERSION switches follow libfuse 3.14.
+ * layouts and FUSE_USE_VERSION switches follow libfuse 3.18 (libfuse3.so.4, the default) or,
+ * with -DRINGFUSE_ABI=314, libfuse 3.14 (libfuse3.so.3); see fuse_common.h.
  */
 #ifndef FUSE_H_
 #define FUSE_H_

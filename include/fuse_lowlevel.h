@@ -3,9 +3,10 @@
  * The low-level (inode-based) libfuse 3 API: the request handlers a filesystem provides
  * (struct fuse_lowlevel_ops), the fuse_reply_* functions that answer them, notifications to
  * the kernel, request context, command-line helpers and the session life cycle. Names,
- * prototypes, layouts and FUSE_USE_VERSION switches follow libfuse 3.14 so that its users
- * compile and link unchanged; the ringfuse additions at the end carry upstream libfuse's later
- * names (FUSE passthrough, FUSE over io-uring).
+ * prototypes, layouts and FUSE_USE_VERSION switches follow libfuse 3.18 (libfuse3.so.4, the
+ * default) or, with -DRINGFUSE_ABI=314, libfuse 3.14 (libfuse3.so.3), so that users of either
+ * compile and link unchanged (see fuse_common.h). The functions at the end carry upstream
+ * libfuse's 3.17/3.18 names (FUSE passthrough, FUSE over io-uring) in both.
  */
 #ifndef FUSE_LOWLEVEL_H_
 #define FUSE_LOWLEVEL_H_
