@@ -14,7 +14,7 @@
 #define RINGFUSE_FUSE_I_H
 
 #ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 #endif
 
 #include "ringfuse_config.h"

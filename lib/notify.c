@@ -82,10 +82,18 @@ FUSE_EXPORT int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fuse_i
 	return notify_entry(se, parent, name, namelen, 0);
 }
 
+#if RINGFUSE_ABI >= 318
+/* libfuse 3.18 dropped the flags argument: the call always means "expire only". */
+FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
+						  const char *name, size_t namelen)
+{
+	const unsigned int flags = FUSE_LL_EXPIRE_ONLY;
+#else
 FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
 						  const char *name, size_t namelen,
 						  enum fuse_expire_flags flags)
 {
+#endif
 	if (!se)
 		return -EINVAL;
 	if ((flags & FUSE_LL_EXPIRE_ONLY) && !(se->conn.capable & FUSE_CAP_EXPIRE_ONLY))

@@ -127,7 +127,12 @@ out_free:
 	hl_free(f);
 	return NULL;
 }
+#if RINGFUSE_ABI >= 318
+/* libfuse 3.17+ keeps fuse_new@FUSE_3.1 for old binaries only: new ones call _fuse_new_31. */
+FUSE_SYMVER(fuse_new_31, "fuse_new@FUSE_3.1");
+#else
 FUSE_SYMVER(fuse_new_31, "fuse_new@@FUSE_3.1");
+#endif
 
 /* The 3.0 ABI takes the same arguments; only binaries built against 3.0 headers land here. */
 FUSE_EXPORT struct fuse *fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
