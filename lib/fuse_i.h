@@ -149,6 +149,7 @@ struct fuse__dev_stats {
 struct fuse__uring_cfg {
 	bool enable;            /* -o io_uring or FUSE_URING_ENABLE=1 */
 	unsigned int q_depth;   /* entries per queue; -o io_uring_q_depth / FUSE_URING_QUEUE_DEPTH */
+	enum ringfuse_uring_dispatch dispatch; /* -o io_uring_inline / io_uring_workers / API */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
@@ -220,6 +221,10 @@ struct fuse_session {
 	 */
 	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
+	/* The loop config of fuse_session_loop_mt, recorded before the first read: the ring's
+	 * worker pool has the same bounds as the /dev/fuse pool. */
+	_Atomic unsigned int loop_max_threads;
+	_Atomic unsigned int loop_max_idle;
 	pthread_mutex_t serial_lock;
 
 	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */

@@ -24,6 +24,8 @@ struct session_opts {
 	int debug;
 	int no_interrupt;
 	int io_uring;
+	int io_uring_inline;
+	int io_uring_workers;
 };
 
 #define SESSION_OPT(t, p) { t, offsetof(struct session_opts, p), 1 }
@@ -44,6 +46,10 @@ FUSE_EXPORT void fuse_lowlevel_help(void)
 	       "    -o io_uring_q_depth=N    ring entries per queue, 1..%u (default %u; also\n"
 	       "                             FUSE_URING_QUEUE_DEPTH=N). Ring memory is\n"
 	       "                             CPUs x N x (max_write + 4 KiB)\n"
+	       "    -o io_uring_inline       the handlers never block: run every one on its\n"
+	       "                             ring queue's thread (no worker threads)\n"
+	       "    -o io_uring_workers      run every ring handler on a worker thread (for\n"
+	       "                             handlers that wait for each other)\n"
 	       "    -o no_interrupt          do not track requests for INTERRUPT\n",
 	       FUSE__URING_DEPTH_MAX, FUSE__URING_DEPTH_DEFAULT);
 	fuse__mount_help();
@@ -60,6 +66,14 @@ static int session_apply_uring_opts(struct fuse_session *se, const struct sessio
 		return err;
 	if (o->io_uring)
 		cfg->enable = true;
+	if (o->io_uring_inline && o->io_uring_workers) {
+		fuse_log(FUSE_LOG_ERR, "fuse: io_uring_inline and io_uring_workers exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->io_uring_inline)
+		cfg->dispatch = RINGFUSE_URING_INLINE;
+	if (o->io_uring_workers)
+		cfg->dispatch = RINGFUSE_URING_WORKERS;
 	return 0;
 }
 
@@ -103,6 +117,8 @@ static const struct fuse_opt session_opt_spec_keyed[] = {
 	SESSION_OPT("--debug", debug),
 	SESSION_OPT("no_interrupt", no_interrupt),
 	SESSION_OPT("io_uring", io_uring),
+	SESSION_OPT("io_uring_inline", io_uring_inline),
+	SESSION_OPT("io_uring_workers", io_uring_workers),
 	FUSE_OPT_KEY("io_uring_q_depth=", KEY_Q_DEPTH),
 	FUSE_OPT_END
 };
