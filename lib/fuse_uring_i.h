@@ -127,6 +127,7 @@ struct uring_queue {
 	struct uring_ent **ready;
 	unsigned int nready;
 	uint64_t inline_ewma_ns;    /* recent inline handler time (queue thread only) */
+	bool handed_off_round;      /* a request went to a worker since the last policy check */
 	_Atomic uint32_t running;   /* this queue's handlers running now, inline or on workers */
 	struct uring_op_learn *learn; /* URING_LEARN_OPS of them, one per opcode below it */
 
@@ -159,6 +160,8 @@ struct uring_pool {
 	unsigned int max_threads;
 	unsigned int max_idle;      /* FUSE__LOOP_IDLE_UNSET: never reap */
 	bool ok;                    /* lock and conds initialised */
+	bool attr_ok;               /* attr holds the loop's scheduling policy */
+	pthread_attr_t attr;        /* for new workers */
 	bool stop;
 	bool start_failed_logged;
 	struct uring_worker *finished; /* to be joined */

@@ -42,6 +42,7 @@
 #include "fuse_uring_i.h"
 #include "loop_config_i.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -172,7 +173,12 @@ static int uring_worker_start(struct fuse__uring *ring, struct uring_queue *q)
 	if (!w)
 		return -ENOMEM;
 	w->ring = ring;
-	err = pthread_create(&w->tid, NULL, uring_worker_main, w);
+	err = pthread_create(&w->tid, p->attr_ok ? &p->attr : NULL, uring_worker_main, w);
+	if (err == EPERM && p->attr_ok) {
+		/* Not allowed to leave SCHED_IDLE after all: inherit instead. */
+		p->attr_ok = false;
+		err = pthread_create(&w->tid, NULL, uring_worker_main, w);
+	}
 	if (err) {
 		free(w);
 		return -err;
@@ -220,6 +226,7 @@ static int uring_pool_push(struct uring_queue *q, struct uring_ent *ent)
 	p->finished = NULL;
 	pthread_mutex_unlock(&p->lock);
 	uring_count(&q->stats.handed_off, 1);
+	q->handed_off_round = true;
 	/* Idle workers that left after max_idle_threads were exceeded: they are exiting. */
 	uring_pool_join(done);
 	return 0;
@@ -312,6 +319,22 @@ int uring_pool_init(struct fuse__uring *ring)
 		pthread_mutex_destroy(&p->lock);
 		return -ENOMEM;
 	}
+	/*
+	 * Workers are started by queue threads, which may be SCHED_IDLE at that moment
+	 * (fuse_uring_sched.c); a handler must not inherit that, or it starves next to any busy
+	 * process. They get the policy of the thread that started the ring (a loop thread).
+	 */
+	if (pthread_attr_init(&p->attr) == 0) {
+		struct sched_param sp;
+		int policy = sched_getscheduler(0);
+
+		p->attr_ok = policy >= 0 && sched_getparam(0, &sp) == 0 &&
+			     pthread_attr_setinheritsched(&p->attr, PTHREAD_EXPLICIT_SCHED) == 0 &&
+			     pthread_attr_setschedpolicy(&p->attr, policy) == 0 &&
+			     pthread_attr_setschedparam(&p->attr, &sp) == 0;
+		if (!p->attr_ok)
+			(void)pthread_attr_destroy(&p->attr);
+	}
 	p->ok = true;
 	return 0;
 }
@@ -373,6 +396,9 @@ void uring_pool_destroy(struct fuse__uring *ring)
 	}
 	if (!p->ok)
 		return;
+	if (p->attr_ok)
+		(void)pthread_attr_destroy(&p->attr);
+	p->attr_ok = false;
 	pthread_cond_destroy(&p->changed);
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->lock);
