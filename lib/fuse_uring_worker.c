@@ -12,17 +12,18 @@
  *
  * So, at the end of each round (the completions of one submit-and-wait), the queue thread
  * looks at the requests that arrived and, in a multi-threaded loop:
- *   - runs a request inline only if handlers of its opcode have been fast `need` times in a
- *     row, wherever they ran, and only as many as fit in a round's inline budget
+ *   - runs a request inline only if handlers of its opcode ran `need` times in a row on
+ *     workers without sleeping (no voluntary context switch), and only as many as fit in a round's inline budget
  *     (URING_BUDGET_NS, predicted from recent inline handler times): a request queued behind
  *     fast inline handlers waits less than a worker's wake-up costs;
  *   - hands the others to the ring's worker pool first, so they start at once, then runs
  *     the inline ones; when an inline handler turns out slow (URING_SLOW_NS), the rest of the
- *     round goes to workers and the opcode goes back to workers;
+ *     round goes to workers and the opcode goes back to workers to be checked again;
  *   - `need` starts at URING_NEED_START and doubles with every handler of the opcode that
- *     blocked, so a filesystem that blocks now and then converges on workers. On a worker
- *     "blocked" also means "slept" (its voluntary context switches moved): a handler that
- *     waits 20 us for another request is caught although it is short;
+ *     slept on a worker, so a filesystem that blocks now and then converges on workers.
+ *     Sleeping, not wall time, is the test: a handler that waits 20 us for another request
+ *     is caught although it is short, and one that was merely preempted on a busy machine
+ *     is not taken for blocking;
  *   - an opcode that a worker saw block stops running inline at the next round.
  * Unknown opcodes start on workers (the safe side), and SETLKW never runs inline: it waits
  * for another process's unlock, which may arrive on the same queue. What remains: a handler
@@ -99,16 +100,16 @@ static void uring_running_inc(struct uring_queue *q)
 		;
 }
 
-static void uring_learn_record(struct uring_op_learn *l, bool slow, bool worker)
+/* A worker ran a handler of this opcode; slept: it blocked. */
+static void uring_learn_record(struct uring_op_learn *l, bool slept)
 {
-	if (!slow) {
+	if (!slept) {
 		atomic_fetch_add_explicit(&l->fast, 1, memory_order_relaxed);
 		return;
 	}
 	atomic_store(&l->fast, 0);
 	atomic_fetch_add_explicit(&l->slow, 1, memory_order_relaxed);
-	if (worker)
-		atomic_store(&l->slow_seen, true);
+	atomic_store(&l->slow_seen, true);
 }
 
 static uint32_t uring_learn_need(struct uring_op_learn *l)
@@ -240,7 +241,6 @@ static void *uring_worker_main(void *arg)
 	struct uring_queue *q;
 	struct uring_op_learn *l;
 	struct uring_ent *ent;
-	uint64_t t0, ns;
 	long csw;
 
 	(void)pthread_setname_np(pthread_self(), "fuse-rworker");
@@ -263,13 +263,16 @@ static void *uring_worker_main(void *arg)
 		l = uring_learn_of(q, ent->req.opcode);
 		uring_running_inc(q);
 		csw = uring_nvcsw();
-		t0 = uring_now_ns();
 		fuse__dispatch(&ent->req, &ent->view);
-		ns = uring_now_ns() - t0;
 		atomic_fetch_sub(&q->running, 1);
-		/* Slept (waited for I/O, a lock, another request) or ran long: either way it would
-		 * have held the queue thread. A worker can afford the system calls to tell. */
-		uring_learn_record(l, ns >= URING_SLOW_NS || csw < 0 || uring_nvcsw() != csw, true);
+		/*
+		 * Slept (waited for I/O, a lock, another request): that would have held the queue
+		 * thread. Wall time alone says little here: on a busy machine a worker is often
+		 * preempted, and a handler that only computes would not have blocked the queue
+		 * for longer than it keeps a CPU busy anyway. A worker can afford the two system
+		 * calls that tell the difference; the queue thread's fast path cannot.
+		 */
+		uring_learn_record(l, csw < 0 || uring_nvcsw() != csw);
 
 		pthread_mutex_lock(&p->lock);
 		p->nidle++;
@@ -470,9 +473,14 @@ void uring_run_ready(struct uring_queue *q)
 			continue;
 		}
 		ns = uring_run_inline(q, ent);
-		uring_learn_record(l, ns >= URING_SLOW_NS, false);
 		if (ns >= URING_SLOW_NS) {
+			/*
+			 * Blocked, or only preempted: the queue thread cannot tell cheaply. The opcode
+			 * goes back to workers, which can (uring_nvcsw); only a handler that slept
+			 * there makes the next return to inline take longer.
+			 */
 			l->inline_ok = false;
+			atomic_store(&l->fast, 0);
 			blocked = true;
 		} else {
 			q->inline_ewma_ns = (q->inline_ewma_ns * 7 + ns) / 8;
