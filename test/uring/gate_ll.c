@@ -11,10 +11,13 @@
  * With -o gate=1 there is no gate, and -o delay_us=D makes every READ take D us first:
  * the blocking backend of quick benchmarks.
  *
+ * -o api_dispatch=M sets the ring's dispatch mode through ringfuse_session_set_uring_dispatch.
+ *
  * Usage: gate_ll [-o gate=N] [-o gate_timeout_ms=MS] [-o delay_us=D] [fuse options] MOUNTPOINT
  */
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
+#include <ringfuse.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +39,10 @@ struct gate_opts {
 	unsigned int n;
 	unsigned int timeout_ms;
 	unsigned int delay_us;
+	int api_dispatch;       /* -1: leave it; else ringfuse_session_set_uring_dispatch(mode) */
 };
 
-static struct gate_opts gopts = { 8, 20000, 0 };
+static struct gate_opts gopts = { 8, 20000, 0, -1 };
 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
@@ -217,6 +221,7 @@ static const struct fuse_opt gate_opt_spec[] = {
 	{ "gate=%u", offsetof(struct gate_opts, n), 0 },
 	{ "gate_timeout_ms=%u", offsetof(struct gate_opts, timeout_ms), 0 },
 	{ "delay_us=%u", offsetof(struct gate_opts, delay_us), 0 },
+	{ "api_dispatch=%d", offsetof(struct gate_opts, api_dispatch), 0 },
 	FUSE_OPT_END
 };
 
@@ -242,6 +247,15 @@ int main(int argc, char *argv[])
 	se = fuse_session_new(&args, &gate_ops, sizeof(gate_ops), NULL);
 	if (!se)
 		goto out_args;
+	if (gopts.api_dispatch >= 0) {
+		/* The API refuses what is not a mode, and takes what is. */
+		if (ringfuse_session_set_uring_dispatch(NULL, RINGFUSE_URING_AUTO) != -EINVAL ||
+		    ringfuse_session_set_uring_dispatch(se, (enum ringfuse_uring_dispatch)99) != -EINVAL ||
+		    ringfuse_session_set_uring_dispatch(se, (enum ringfuse_uring_dispatch)gopts.api_dispatch) != 0) {
+			fprintf(stderr, "%s: ringfuse_session_set_uring_dispatch misbehaved\n", argv[0]);
+			goto out_session;
+		}
+	}
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)

@@ -14,6 +14,9 @@ io_uring_q_depth requests at once, so 16 readers on one CPU would be capped at 8
 default depth, not by who runs handlers.) The counters must show it: on every queue, inline + handed_off equals the
 requests it carried, and reads were handed off to workers.
 
+Once more with ringfuse_session_set_uring_dispatch(RINGFUSE_URING_WORKERS): no request may
+run inline then.
+
 The control, -o io_uring_inline (every handler on its queue thread, as a filesystem that
 promises never to block asks): at most one handler per queue runs at once, so the gate must
 time out there, which shows that the gate does catch a ring without workers.
@@ -78,9 +81,12 @@ def run_readers(mnt, n, rounds):
     return errors
 
 
-def one_run(daemon, n, rounds, inline, mounts):
-    label = "N=%d%s" % (n, " io_uring_inline" if inline else "")
+def one_run(daemon, n, rounds, inline, mounts, workers_api=False):
+    label = "N=%d%s%s" % (n, " io_uring_inline" if inline else "",
+                          " workers (API)" if workers_api else "")
     opts = ["gate=%d" % n, "max_threads=%d" % max(n, 10)]
+    if workers_api:
+        opts.append("api_dispatch=2")
     opts += ["io_uring_inline", "gate_timeout_ms=500"] if inline else ["gate_timeout_ms=20000"]
     problems = []
     m = ringtest.Mount(daemon, opts=opts, source=False)
@@ -119,6 +125,11 @@ def one_run(daemon, n, rounds, inline, mounts):
                                 (label, qid, q["inline"], q["handed_off"], q["requests"]))
         if inline and m.queue_sum("handed_off"):
             problems.append("%s: requests were handed off under io_uring_inline" % label)
+        if workers_api and (m.queue_sum("inline") or
+                            (m.stats["uring"] or {}).get("dispatch") != "workers"):
+            problems.append("%s: %d requests ran inline, dispatch=%s" %
+                            (label, m.queue_sum("inline"),
+                             (m.stats["uring"] or {}).get("dispatch")))
         if not inline:
             if m.queue_sum("handed_off") < n * rounds:
                 problems.append("%s: only %d requests handed off for %d gated reads" %
@@ -142,6 +153,8 @@ def main():
     with harness.UringParam("Y"):
         for n in a.readers:
             problems += one_run(a.daemon, n, a.rounds, False, mounts)
+        if a.readers:
+            problems += one_run(a.daemon, min(a.readers), 3, False, mounts, workers_api=True)
         if not a.no_control and a.readers:
             n = max(a.readers)
             if n > harness.possible_cpus():
