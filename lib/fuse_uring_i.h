@@ -192,6 +192,7 @@ struct fuse__uring {
 	atomic_bool log_commit_err;
 	atomic_bool log_double;
 	enum ringfuse_uring_dispatch dispatch; /* RINGFUSE_URING_*; serial sessions: INLINE */
+	uint64_t inline_budget_ns;  /* inline handler time per round (fuse_uring_worker.c) */
 
 	struct uring_pool pool;
 	struct uring_queue q[];

@@ -51,8 +51,11 @@
 
 /* A handler that runs longer than this has blocked (or computes as long as a wake-up). */
 #define URING_SLOW_NS (100 * 1000ULL)
-/* Inline handler time per round beyond which the round's further requests go to workers. */
-#define URING_BUDGET_NS (30 * 1000ULL)
+/*
+ * Inline handler time per round beyond which the round's further requests go to workers
+ * (RINGFUSE_RING_INLINE_BUDGET_US overrides it, for measurements).
+ */
+#define URING_BUDGET_NS (200 * 1000ULL)
 /* Fast handlers in a row before an opcode runs inline; doubled for each one that blocked. */
 #define URING_NEED_START 32U
 #define URING_NEED_SHIFT_MAX 15
@@ -296,10 +299,22 @@ int uring_pool_init(struct fuse__uring *ring)
 	struct fuse_session *se = ring->se;
 	struct uring_pool *p = &ring->pool;
 	unsigned int max = atomic_load(&se->loop_max_threads), i;
+	const char *budget;
 
 	p->max_threads = max ? max : FUSE__LOOP_DEFAULT_MAX_THREADS;
 	p->max_idle = max ? atomic_load(&se->loop_max_idle) : FUSE__LOOP_IDLE_UNSET;
 	ring->dispatch = se->uring_cfg.dispatch;
+	ring->inline_budget_ns = URING_BUDGET_NS;
+	budget = getenv("RINGFUSE_RING_INLINE_BUDGET_US");
+	if (budget && *budget) {
+		char *end;
+		unsigned long us;
+
+		errno = 0;
+		us = strtoul(budget, &end, 10);
+		if (!errno && !*end && us <= 1000000)
+			ring->inline_budget_ns = us * 1000ULL;
+	}
 	if (atomic_load(&se->serial))
 		ring->dispatch = RINGFUSE_URING_INLINE;
 	for (i = 0; i < ring->nq; i++) {
@@ -455,7 +470,7 @@ void uring_run_ready(struct uring_queue *q)
 
 		if (ring->dispatch == RINGFUSE_URING_AUTO &&
 		    uring_learn_inline(uring_learn_of(q, ent->req.opcode)) &&
-		    (ninl == 0 || predicted + q->inline_ewma_ns <= URING_BUDGET_NS)) {
+		    (ninl == 0 || predicted + q->inline_ewma_ns <= ring->inline_budget_ns)) {
 			q->ready[ninl++] = ent;
 			predicted += q->inline_ewma_ns;
 		} else {
@@ -468,7 +483,7 @@ void uring_run_ready(struct uring_queue *q)
 		struct uring_ent *ent = q->ready[i];
 		struct uring_op_learn *l = uring_learn_of(q, ent->req.opcode);
 
-		if (blocked || (i > 0 && uring_now_ns() - start > URING_BUDGET_NS)) {
+		if (blocked || (i > 0 && uring_now_ns() - start > ring->inline_budget_ns)) {
 			uring_hand_off(q, ent);
 			continue;
 		}
