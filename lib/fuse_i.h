@@ -165,6 +165,7 @@ struct fuse__uring_cfg {
 	bool depth_given;       /* q_depth was set by the user, not defaulted */
 	uint64_t max_memory;    /* bytes for all queues; 0: the default (fuse_uring_opts.c) */
 	uint64_t queue_memory;  /* bytes for one queue; 0: the default */
+	enum ringfuse_uring_dispatch dispatch; /* -o io_uring_inline / io_uring_workers / API */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
@@ -239,6 +240,10 @@ struct fuse_session {
 	 */
 	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
+	/* The loop config of fuse_session_loop_mt, recorded before the first read: the ring's
+	 * worker pool has the same bounds as the /dev/fuse pool. */
+	_Atomic unsigned int loop_max_threads;
+	_Atomic unsigned int loop_max_idle;
 	pthread_mutex_t serial_lock;
 	/*
 	 * The handler gate (dispatch.c): FUSE__GATE_CLOSED | handlers running. A handler starts

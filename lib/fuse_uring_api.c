@@ -34,3 +34,20 @@ FUSE_EXPORT int ringfuse_uring_queue_stats(struct fuse_session *se, unsigned int
 		return -EINVAL;
 	return fuse__uring_read_stats(se, qid, stats);
 }
+
+FUSE_EXPORT int ringfuse_session_set_uring_dispatch(struct fuse_session *se,
+						    enum ringfuse_uring_dispatch mode)
+{
+	if (!se)
+		return -EINVAL;
+	switch (mode) {
+	case RINGFUSE_URING_AUTO:
+	case RINGFUSE_URING_INLINE:
+	case RINGFUSE_URING_WORKERS:
+		/* Read once, when the ring starts at INIT. */
+		se->uring_cfg.dispatch = mode;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

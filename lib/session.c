@@ -24,6 +24,8 @@ struct session_opts {
 	int debug;
 	int no_interrupt;
 	int io_uring;
+	int io_uring_inline;
+	int io_uring_workers;
 };
 
 #define SESSION_OPT(t, p) { t, offsetof(struct session_opts, p), 1 }
@@ -41,6 +43,10 @@ FUSE_EXPORT void fuse_lowlevel_help(void)
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
 	       "                             (also: FUSE_URING_ENABLE=1)\n"
+	       "    -o io_uring_inline       the handlers never block: run every one on its\n"
+	       "                             ring queue's thread (no worker threads)\n"
+	       "    -o io_uring_workers      run every ring handler on a worker thread (for\n"
+	       "                             handlers that wait for each other)\n"
 	       "    -o no_interrupt          do not track requests for INTERRUPT\n");
 	fuse__uring_opts_help();
 	fuse__mount_help();
@@ -73,6 +79,8 @@ static const struct fuse_opt session_opt_spec_keyed[] = {
 	FUSE_OPT_KEY("io_uring_q_depth=", KEY_URING),
 	FUSE_OPT_KEY("io_uring_max_memory=", KEY_URING),
 	FUSE_OPT_KEY("io_uring_queue_memory=", KEY_URING),
+	SESSION_OPT("io_uring_inline", io_uring_inline),
+	SESSION_OPT("io_uring_workers", io_uring_workers),
 	FUSE_OPT_END
 };
 
@@ -155,6 +163,14 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 	se->no_interrupt = parse.opts.no_interrupt;
 	if (parse.opts.io_uring)
 		se->uring_cfg.enable = true;
+	if (parse.opts.io_uring_inline && parse.opts.io_uring_workers) {
+		fuse_log(FUSE_LOG_ERR, "fuse: io_uring_inline and io_uring_workers exclude each other\n");
+		goto fail;
+	}
+	if (parse.opts.io_uring_inline)
+		se->uring_cfg.dispatch = RINGFUSE_URING_INLINE;
+	if (parse.opts.io_uring_workers)
+		se->uring_cfg.dispatch = RINGFUSE_URING_WORKERS;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG, "ringfuse %s (libfuse %s API)\n", PACKAGE_VERSION,
 			 FUSE_COMPAT_VERSION);
