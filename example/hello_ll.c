@@ -163,7 +163,19 @@ static void hello_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fuse_reply_buf(req, hello_data + off, size);
 }
 
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+/* Nothing here can be interrupted: with the 3.17 API, say so and save the bookkeeping. */
+static void hello_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->no_interrupt = 1;
+}
+#endif
+
 static const struct fuse_lowlevel_ops hello_ops = {
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	.init = hello_init,
+#endif
 	.lookup = hello_lookup,
 	.getattr = hello_getattr,
 	.readdir = hello_readdir,

@@ -54,6 +54,21 @@ static int pt_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	return res == -1 ? -errno : 0;
 }
 
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+/* statx(2), as libfuse 3.18's passthrough does: also reports what stat(2) cannot (birth time). */
+static int pt_statx(const char *path, int flags, int mask, struct statx *stx,
+		    struct fuse_file_info *fi)
+{
+	int res;
+
+	if (fi)
+		res = statx((int)fi->fh, "", flags | AT_EMPTY_PATH, (unsigned int)mask, stx);
+	else
+		res = statx(AT_FDCWD, path, flags | AT_SYMLINK_NOFOLLOW, (unsigned int)mask, stx);
+	return res == -1 ? -errno : 0;
+}
+#endif
+
 static int pt_access(const char *path, int mask)
 {
 	return access(path, mask) == -1 ? -errno : 0;
@@ -367,6 +382,9 @@ static const struct fuse_operations pt_oper = {
 	.removexattr = pt_removexattr,
 	.copy_file_range = pt_copy_file_range,
 	.lseek = pt_lseek,
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	.statx = pt_statx,
+#endif
 };
 
 int main(int argc, char *argv[])

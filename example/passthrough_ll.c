@@ -7,7 +7,9 @@
  * descriptors (or on /proc/self/fd/N where the kernel offers no fd-relative call), so the daemon
  * never builds path names and stays correct across renames. It is the filesystem the mount test
  * suite runs its syscall checks through, over /dev/fuse and over io-uring, and it uses only the
- * libfuse 3.14 API so that it builds against ringfuse and the system libfuse3 alike.
+ * libfuse 3.14 API so that it builds against ringfuse and the system libfuse3 alike. Built with
+ * FUSE_USE_VERSION 317 or later (for libfuse3.so.4) it uses what libfuse 3.17/3.18's own
+ * passthrough_ll does: the feature-flag calls in init(), tmpfile (O_TMPFILE) and statx.
  *
  *   passthrough_ll [-f] [-d] [-s] [-o source=DIR,writeback,cache=auto,...] MOUNTPOINT
  */
@@ -247,8 +249,8 @@ static void lo_forget_one(struct lo_data *lo, fuse_ino_t ino, uint64_t n)
  * Returns 0 with e filled, or -errno; EMFILE/ENFILE come back as such so the caller replies
  * with an error instead of inventing an entry.
  */
-static int lo_do_lookup(struct lo_data *lo, struct lo_inode *dir, const char *name,
-			struct fuse_entry_param *e)
+static int lo_do_lookup_flags(struct lo_data *lo, struct lo_inode *dir, const char *name,
+			      int follow, struct fuse_entry_param *e)
 {
 	struct lo_inode *inode;
 	int fd;
@@ -258,7 +260,7 @@ static int lo_do_lookup(struct lo_data *lo, struct lo_inode *dir, const char *na
 	e->attr_timeout = lo->timeout;
 	e->entry_timeout = lo->timeout;
 
-	fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dir->fd, name, O_PATH | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
@@ -298,9 +300,35 @@ out_close:
 	return err;
 }
 
+static int lo_do_lookup(struct lo_data *lo, struct lo_inode *dir, const char *name,
+			struct fuse_entry_param *e)
+{
+	return lo_do_lookup_flags(lo, dir, name, 0, e);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Session and inode operations                                                                */
 
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+/* The 3.17 way: flags through want_ext, each asked for only where the kernel offers it. */
+static void lo_want(struct fuse_conn_info *conn, uint64_t flag, bool on)
+{
+	if (on)
+		(void)fuse_set_feature_flag(conn, flag);
+	else
+		fuse_unset_feature_flag(conn, flag);
+}
+
+static void lo_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct lo_data *lo = userdata;
+
+	lo_want(conn, FUSE_CAP_WRITEBACK_CACHE, lo->writeback);
+	lo_want(conn, FUSE_CAP_FLOCK_LOCKS, lo->flock);
+	lo_want(conn, FUSE_CAP_READDIRPLUS, lo->readdirplus);
+	lo_want(conn, FUSE_CAP_POSIX_LOCKS, true);
+}
+#else
 static void lo_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct lo_data *lo = userdata;
@@ -320,6 +348,7 @@ static void lo_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_POSIX_LOCKS)
 		conn->want |= FUSE_CAP_POSIX_LOCKS;
 }
+#endif
 
 /* Files still open when the connection ends (abort, signal) never see a RELEASE. */
 static void lo_drop_files(struct lo_inode *inode)
@@ -796,6 +825,59 @@ static void lo_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	(void)fuse_reply_create(req, &e, fi);
 }
 
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+/*
+ * open(2) with O_TMPFILE: an unnamed file in the source directory. Its inode is found like any
+ * other, through its fd's /proc/self/fd entry, so that a later linkat(2) gives it a name.
+ */
+static void lo_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
+		       struct fuse_file_info *fi)
+{
+	struct lo_data *lo = lo_data(req);
+	struct lo_inode *dir = lo_inode(req, parent);
+	struct lo_inode proc_dir = { .fd = lo->proc_fd };
+	struct fuse_entry_param e;
+	char name[32];
+	int err;
+	int fd;
+
+	fd = openat(dir->fd, ".", (lo_open_flags(lo, fi->flags) & ~O_CREAT) | O_TMPFILE, mode);
+	if (fd < 0) {
+		(void)fuse_reply_err(req, errno);
+		return;
+	}
+	(void)snprintf(name, sizeof(name), "%d", fd);
+	/* /proc/self/fd/N is a magic link: follow it to the unnamed file. */
+	err = lo_do_lookup_flags(lo, &proc_dir, name, 1, &e);
+	if (err < 0) {
+		(void)close(fd);
+		(void)fuse_reply_err(req, -err);
+		return;
+	}
+	err = lo_attach_file(lo, lo_inode(req, e.ino), fd, fi);
+	if (err) {
+		lo_forget_one(lo, e.ino, 1);
+		(void)fuse_reply_err(req, err);
+		return;
+	}
+	(void)fuse_reply_create(req, &e, fi);
+}
+
+/* statx(2) on the backing object, including what stat(2) cannot tell (birth time). */
+static void lo_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
+		     struct fuse_file_info *fi)
+{
+	struct statx stx;
+
+	if (statx(lo_fd(req, ino), "", flags | AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  (unsigned int)mask, &stx) < 0) {
+		(void)fuse_reply_err(req, errno);
+		return;
+	}
+	(void)fuse_reply_statx(req, 0, &stx, lo_data(req)->timeout);
+}
+#endif
+
 static void lo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct lo_data *lo = lo_data(req);
@@ -1103,6 +1185,10 @@ static const struct fuse_lowlevel_ops lo_ops = {
 	.setlk = lo_setlk,
 	.copy_file_range = lo_copy_file_range,
 	.lseek = lo_lseek,
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	.tmpfile = lo_tmpfile,
+	.statx = lo_statx,
+#endif
 	.setxattr = lo_setxattr,
 	.getxattr = lo_getxattr,
 	.listxattr = lo_listxattr,

@@ -3,7 +3,8 @@
  * The high-level (path-based) libfuse 3 API: struct fuse_operations, struct fuse_config,
  * the fuse object's life cycle (fuse_new, fuse_mount, fuse_loop, fuse_main), the per-request
  * context, and the fuse_fs_* stacking interface for filesystem modules. Names, prototypes,
- * layouts and FUSE_USE_VERSION switches follow libfuse 3.14.
+ * layouts and FUSE_USE_VERSION switches follow libfuse 3.18 (libfuse3.so.4, the default) or,
+ * with -DRINGFUSE_ABI=314, libfuse 3.14 (libfuse3.so.3); see fuse_common.h.
  */
 #ifndef FUSE_H_
 #define FUSE_H_
@@ -27,15 +28,22 @@ extern "C" {
 
 /** A mounted high-level filesystem (opaque). */
 struct fuse;
+#if RINGFUSE_ABI >= 318
+struct statx;
+#endif
 
 /** Flags passed to the readdir() operation. */
 enum fuse_readdir_flags {
+	/** a plain READDIR (name from libfuse 3.17) */
+	FUSE_READDIR_DEFAULTS = 0,
 	/** the kernel asked for READDIRPLUS: the filler may be given full attributes */
 	FUSE_READDIR_PLUS = (1 << 0)
 };
 
 /** Flags the readdir() operation passes to the filler. */
 enum fuse_fill_dir_flags {
+	/** @c stbuf holds only st_ino and the file type (name from libfuse 3.17) */
+	FUSE_FILL_DIR_DEFAULTS = 0,
 	/** @c stbuf holds full attributes, usable for READDIRPLUS */
 	FUSE_FILL_DIR_PLUS = (1 << 1)
 };
@@ -95,8 +103,10 @@ struct fuse_config {
 	int kernel_cache;
 	/** invalidate cached data when mtime or size changed */
 	int auto_cache;
+#if RINGFUSE_ABI == 314
 	/** do not flush read-only files on close */
 	int no_rofd_flush;
+#endif
 	/** @c ac_attr_timeout was given */
 	int ac_attr_timeout_set;
 	/** seconds attributes are cached when checking for auto_cache */
@@ -109,6 +119,21 @@ struct fuse_config {
 	char *modules;
 	/** print debugging output */
 	int debug;
+#if RINGFUSE_ABI >= 318
+	/* libfuse 3.17 moved no_rofd_flush here and added the fields after it. */
+	/** with @c set_mode: mask applied to regular files' modes (-o fmask=) */
+	unsigned int fmask;
+	/** with @c set_mode: mask applied to directories' modes (-o dmask=) */
+	unsigned int dmask;
+	/** do not flush read-only files on close */
+	int no_rofd_flush;
+	/** allow concurrent direct writes to one file (-o parallel_direct_writes) */
+	int parallel_direct_writes;
+	/** the library's own flags; leave alone */
+	unsigned int flags;
+	/** reserved; zero */
+	uint64_t reserved[48];
+#endif
 };
 
 /**
@@ -223,6 +248,15 @@ struct fuse_operations {
 				    off_t offset_out, size_t size, int flags);
 	/** lseek(2); returns the new offset */
 	off_t (*lseek) (const char *, off_t off, int whence, struct fuse_file_info *);
+#if RINGFUSE_ABI >= 318
+	/**
+	 * statx(2): fill @p stxbuf with at least the fields @p mask asks for (STATX_*);
+	 * @p flags are the AT_STATX_* sync flags, @p fi is set when the file is open. Without
+	 * it the library answers statx from getattr().
+	 */
+	int (*statx) (const char *path, int flags, int mask, struct statx *stxbuf,
+		      struct fuse_file_info *fi);
+#endif
 };
 
 /** The calling context of an operation (see fuse_get_context()). */
@@ -246,13 +280,66 @@ struct fuse_context {
  *
  * Evaluates to 0 on success and non-zero on failure.
  */
+#if RINGFUSE_ABI == 314
 #define fuse_main(argc, argv, op, private_data)				\
 	fuse_main_real(argc, argv, op, sizeof(*(op)), private_data)
+#else
+/* The library side of fuse_main(); call fuse_main(). */
+int fuse_main_real_versioned(int argc, char *argv[], const struct fuse_operations *op,
+			     size_t op_size, struct libfuse_version *version,
+			     void *user_data);
+
+#ifndef RINGFUSE_LIBRARY_BUILD
+/* As libfuse 3.17: the call carries the version of the headers it was compiled with. */
+static inline int fuse_main_real(int argc, char *argv[], const struct fuse_operations *op,
+				 size_t op_size, void *user_data)
+{
+	struct libfuse_version version = { FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION,
+					   FUSE_HOTFIX_VERSION, 0 };
+
+	return fuse_main_real_versioned(argc, argv, op, op_size, &version, user_data);
+}
+
+static inline int fuse_main_fn(int argc, char *argv[], const struct fuse_operations *op,
+			       void *user_data)
+{
+	return fuse_main_real(argc, argv, op, sizeof(*op), user_data);
+}
+#define fuse_main(argc, argv, op, user_data) fuse_main_fn(argc, argv, op, user_data)
+#endif
+#endif
 
 /** Print the options of the high-level library (and of requested modules). */
 void fuse_lib_help(struct fuse_args *args);
 
+#if RINGFUSE_ABI >= 318
+/*
+ * The library side of fuse_new(), API 3.0 (help printed by fuse_new) and 3.1 on; call
+ * fuse_new().
+ */
+struct fuse *_fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
+			  size_t op_size, struct libfuse_version *version, void *user_data);
+struct fuse *_fuse_new_31(struct fuse_args *args, const struct fuse_operations *op,
+			  size_t op_size, struct libfuse_version *version, void *user_data);
+#endif
+
+#if RINGFUSE_ABI >= 318 && !defined(RINGFUSE_LIBRARY_BUILD)
+/* As libfuse 3.17: the call carries the version of the headers it was compiled with. */
+static inline struct fuse *fuse_new_fn(struct fuse_args *args,
+				       const struct fuse_operations *op,
+				       size_t op_size, void *user_data)
+{
+	struct libfuse_version version = { FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION,
+					   FUSE_HOTFIX_VERSION, 0 };
+
 #if FUSE_USE_VERSION == 30
+	return _fuse_new_30(args, op, op_size, &version, user_data);
+#else
+	return _fuse_new_31(args, op, op_size, &version, user_data);
+#endif
+}
+#define fuse_new(args, op, size, data) fuse_new_fn(args, op, size, data)
+#elif FUSE_USE_VERSION == 30
 struct fuse *fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
 			 size_t op_size, void *private_data);
 #define fuse_new(args, op, size, data) fuse_new_30(args, op, size, data)
@@ -319,9 +406,11 @@ int fuse_interrupted(void);
 /** Drop the kernel's cache of @p path; 0, or -errno (-ENOENT when not cached). */
 int fuse_invalidate_path(struct fuse *f, const char *path);
 
+#if RINGFUSE_ABI == 314 || defined(RINGFUSE_LIBRARY_BUILD)
 /** Implementation of fuse_main(); use the macro. */
 int fuse_main_real(int argc, char *argv[], const struct fuse_operations *op,
 		   size_t op_size, void *private_data);
+#endif
 
 /** Start the thread that forgets stale inodes (for the remember option). */
 int fuse_start_cleanup_thread(struct fuse *fuse);
@@ -430,6 +519,10 @@ ssize_t fuse_fs_copy_file_range(struct fuse_fs *fs, const char *path_in,
 				size_t len, int flags);
 off_t fuse_fs_lseek(struct fuse_fs *fs, const char *path, off_t off, int whence,
 		    struct fuse_file_info *fi);
+#if RINGFUSE_ABI >= 318
+int fuse_fs_statx(struct fuse_fs *fs, const char *path, int flags, int mask,
+		  struct statx *stxbuf, struct fuse_file_info *fi);
+#endif
 /** Call the init() of @p fs. */
 void fuse_fs_init(struct fuse_fs *fs, struct fuse_conn_info *conn,
 		  struct fuse_config *cfg);

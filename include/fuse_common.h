@@ -2,9 +2,14 @@
 /*
  * Declarations shared by the low-level (fuse_lowlevel.h) and high-level (fuse.h) libfuse 3
  * APIs: version macros, struct fuse_file_info, struct fuse_conn_info and the FUSE_CAP_* flags,
- * the buffer vector types, the loop configuration and the signal/daemon helpers. Every layout
- * here is part of libfuse 3.14's ABI and must stay byte-for-byte identical to it (test/compat
- * checks this); ringfuse's additions only name bits and values that 3.14 left unused.
+ * the buffer vector types, the loop configuration and the signal/daemon helpers.
+ *
+ * Two ABIs come from these headers (test/compat checks both, byte for byte):
+ * - RINGFUSE_ABI 318, the default: libfuse 3.18's layouts, for libfuse3.so.4, which `-lfuse3`
+ *   and `pkg-config fuse3` give. FUSE_USE_VERSION 30 ... 318.
+ * - RINGFUSE_ABI 314: libfuse 3.14's layouts, for libfuse3.so.3 (Debian 12's soname), chosen
+ *   with -DRINGFUSE_ABI=314 and linked with -l:libfuse3.so.3. FUSE_USE_VERSION 30 ... 314.
+ * ringfuse's additions to the 3.14 ABI only name bits and values that 3.14 left unused.
  */
 
 /*
@@ -22,31 +27,39 @@
  * Types, flags and helpers common to the low-level and high-level APIs.
  */
 
+/*
+ * FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION, FUSE_HOTFIX_VERSION, RINGFUSE_ABI and
+ * LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS (generated from meson.build; see include/meson.build).
+ */
+#include "libfuse_config.h"
+
 #include "fuse_opt.h"
 #include "fuse_log.h"
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/**
- * ringfuse always exports libfuse's versioned symbols (fuse_new@@FUSE_3.1,
- * fuse_parse_cmdline@@FUSE_3.12, ...), as Debian's libfuse does; libfuse publishes this fact
- * through the same macro, which selects the plain prototypes below.
- */
-#ifndef LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS
-#define LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS 1
+#if RINGFUSE_ABI != 314 && RINGFUSE_ABI != 318
+#error "RINGFUSE_ABI must be 314 (libfuse3.so.3) or 318 (libfuse3.so.4, the default)"
 #endif
-
-/** Major version of the libfuse API implemented. */
-#define FUSE_MAJOR_VERSION 3
-
-/** Minor version of the libfuse API implemented. */
-#define FUSE_MINOR_VERSION 14
 
 /** Encode a version pair as one comparable number (3.12 -> 312). */
 #define FUSE_MAKE_VERSION(maj, min)  ((maj) * 100 + (min))
 
 /** The implemented API version as one number. */
 #define FUSE_VERSION FUSE_MAKE_VERSION(FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION)
+
+/*
+ * An API version newer than the headers know would silently give the older behaviour and
+ * layouts; refuse it instead. The 3.14 ABI stops at 3.14: 3.15 and later need libfuse3.so.4.
+ */
+#if defined(FUSE_USE_VERSION) && FUSE_USE_VERSION > FUSE_VERSION
+#if RINGFUSE_ABI == 314
+#error "FUSE_USE_VERSION above 314 needs the libfuse3.so.4 ABI: drop -DRINGFUSE_ABI=314"
+#else
+#error "FUSE_USE_VERSION is newer than these headers (libfuse 3.18 API)"
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,11 +105,19 @@ struct fuse_file_info {
 	/** unused; keeps the bit fields at 32 bits */
 	unsigned int padding : 23;
 
+#if RINGFUSE_ABI == 314
 	/**
 	 * Backing file id for FUSE passthrough, as returned by fuse_passthrough_open() (name
 	 * from libfuse 3.17). Occupies what libfuse 3.14 calls padding2, so the layout is the same.
 	 */
 	int32_t backing_id;
+#else
+	/** unused (libfuse 3.17 layout) */
+	uint32_t padding2 : 32;
+
+	/** unused (libfuse 3.17 layout) */
+	uint32_t padding3 : 32;
+#endif
 
 	/** file handle chosen by the filesystem in open/create/opendir */
 	uint64_t fh;
@@ -106,6 +127,20 @@ struct fuse_file_info {
 
 	/** events the kernel waits for in poll() */
 	uint32_t poll_events;
+
+#if RINGFUSE_ABI >= 318
+	/**
+	 * Backing file id for FUSE passthrough, as returned by fuse_passthrough_open(); set in
+	 * open() or create() to have the kernel do the file's I/O on the backing file.
+	 */
+	int32_t backing_id;
+
+	/** the library's own flags about this structure; leave alone */
+	uint64_t compat_flags;
+
+	/** reserved; zero */
+	uint64_t reserved[2];
+#endif
 };
 
 #if FUSE_USE_VERSION < FUSE_MAKE_VERSION(3, 12)
@@ -129,6 +164,16 @@ struct fuse_loop_config_v1 {
 	unsigned int max_idle_threads;
 };
 
+/*
+ * libfuse 3.14 spells the capability flags as int constants, 3.17 as unsigned long ones (they
+ * are also used with the 64-bit want_ext); each ABI gets its own.
+ */
+#if RINGFUSE_ABI == 314
+#define FUSE_CAP_BIT_(n) (1 << (n))
+#else
+#define FUSE_CAP_BIT_(n) (1UL << (n))
+#endif
+
 /**
  * @defgroup cap Capability flags
  * Bits of fuse_conn_info.capable (what the kernel and library offer) and fuse_conn_info.want
@@ -136,57 +181,57 @@ struct fuse_loop_config_v1 {
  * @{
  */
 /** reads may be issued asynchronously */
-#define FUSE_CAP_ASYNC_READ		(1 << 0)
+#define FUSE_CAP_ASYNC_READ		FUSE_CAP_BIT_(0)
 /** the filesystem implements POSIX (fcntl) locks */
-#define FUSE_CAP_POSIX_LOCKS		(1 << 1)
+#define FUSE_CAP_POSIX_LOCKS		FUSE_CAP_BIT_(1)
 /** O_TRUNC is handled by open() */
-#define FUSE_CAP_ATOMIC_O_TRUNC		(1 << 3)
+#define FUSE_CAP_ATOMIC_O_TRUNC		FUSE_CAP_BIT_(3)
 /** lookups of "." and ".." are supported (NFS export) */
-#define FUSE_CAP_EXPORT_SUPPORT		(1 << 4)
+#define FUSE_CAP_EXPORT_SUPPORT		FUSE_CAP_BIT_(4)
 /** the kernel does not apply the umask to creation modes */
-#define FUSE_CAP_DONT_MASK		(1 << 6)
+#define FUSE_CAP_DONT_MASK		FUSE_CAP_BIT_(6)
 /** replies may be written with splice(2) */
-#define FUSE_CAP_SPLICE_WRITE		(1 << 7)
+#define FUSE_CAP_SPLICE_WRITE		FUSE_CAP_BIT_(7)
 /** pages may be moved into the page cache with splice(2) */
-#define FUSE_CAP_SPLICE_MOVE		(1 << 8)
+#define FUSE_CAP_SPLICE_MOVE		FUSE_CAP_BIT_(8)
 /** requests may be read with splice(2) */
-#define FUSE_CAP_SPLICE_READ		(1 << 9)
+#define FUSE_CAP_SPLICE_READ		FUSE_CAP_BIT_(9)
 /** the filesystem implements BSD flock(2) locks */
-#define FUSE_CAP_FLOCK_LOCKS		(1 << 10)
+#define FUSE_CAP_FLOCK_LOCKS		FUSE_CAP_BIT_(10)
 /** ioctl(2) on directories is supported */
-#define FUSE_CAP_IOCTL_DIR		(1 << 11)
+#define FUSE_CAP_IOCTL_DIR		FUSE_CAP_BIT_(11)
 /** cached data is invalidated when mtime or size change */
-#define FUSE_CAP_AUTO_INVAL_DATA	(1 << 12)
+#define FUSE_CAP_AUTO_INVAL_DATA	FUSE_CAP_BIT_(12)
 /** READDIRPLUS is supported */
-#define FUSE_CAP_READDIRPLUS		(1 << 13)
+#define FUSE_CAP_READDIRPLUS		FUSE_CAP_BIT_(13)
 /** the kernel chooses between READDIR and READDIRPLUS */
-#define FUSE_CAP_READDIRPLUS_AUTO	(1 << 14)
+#define FUSE_CAP_READDIRPLUS_AUTO	FUSE_CAP_BIT_(14)
 /** direct I/O may be submitted asynchronously */
-#define FUSE_CAP_ASYNC_DIO		(1 << 15)
+#define FUSE_CAP_ASYNC_DIO		FUSE_CAP_BIT_(15)
 /** writes are cached by the kernel (writeback cache) */
-#define FUSE_CAP_WRITEBACK_CACHE	(1 << 16)
+#define FUSE_CAP_WRITEBACK_CACHE	FUSE_CAP_BIT_(16)
 /** an ENOSYS reply to open() means "open needs no handler" */
-#define FUSE_CAP_NO_OPEN_SUPPORT	(1 << 17)
+#define FUSE_CAP_NO_OPEN_SUPPORT	FUSE_CAP_BIT_(17)
 /** lookups and readdir in one directory may run in parallel */
-#define FUSE_CAP_PARALLEL_DIROPS	(1 << 18)
+#define FUSE_CAP_PARALLEL_DIROPS	FUSE_CAP_BIT_(18)
 /** POSIX ACLs are supported */
-#define FUSE_CAP_POSIX_ACL		(1 << 19)
+#define FUSE_CAP_POSIX_ACL		FUSE_CAP_BIT_(19)
 /** the filesystem clears suid/sgid/capabilities on write, chown and truncate */
-#define FUSE_CAP_HANDLE_KILLPRIV	(1 << 20)
+#define FUSE_CAP_HANDLE_KILLPRIV	FUSE_CAP_BIT_(20)
 /** like FUSE_CAP_HANDLE_KILLPRIV, with the v2 semantics (name from libfuse 3.16) */
-#define FUSE_CAP_HANDLE_KILLPRIV_V2	(1 << 21)
+#define FUSE_CAP_HANDLE_KILLPRIV_V2	FUSE_CAP_BIT_(21)
 /** the kernel caches symlink targets */
-#define FUSE_CAP_CACHE_SYMLINKS		(1 << 23)
+#define FUSE_CAP_CACHE_SYMLINKS		FUSE_CAP_BIT_(23)
 /** an ENOSYS reply to opendir() means "opendir needs no handler" */
-#define FUSE_CAP_NO_OPENDIR_SUPPORT	(1 << 24)
+#define FUSE_CAP_NO_OPENDIR_SUPPORT	FUSE_CAP_BIT_(24)
 /** cached data is invalidated only on explicit notification */
-#define FUSE_CAP_EXPLICIT_INVAL_DATA	(1 << 25)
+#define FUSE_CAP_EXPLICIT_INVAL_DATA	FUSE_CAP_BIT_(25)
 /** fuse_lowlevel_notify_expire_entry() is supported */
-#define FUSE_CAP_EXPIRE_ONLY		(1 << 26)
+#define FUSE_CAP_EXPIRE_ONLY		FUSE_CAP_BIT_(26)
 /** setxattr carries extended flags (name from libfuse 3.15) */
-#define FUSE_CAP_SETXATTR_EXT		(1 << 27)
+#define FUSE_CAP_SETXATTR_EXT		FUSE_CAP_BIT_(27)
 /** shared mmap is allowed on direct_io files (name from libfuse 3.16) */
-#define FUSE_CAP_DIRECT_IO_ALLOW_MMAP	(1 << 28)
+#define FUSE_CAP_DIRECT_IO_ALLOW_MMAP	FUSE_CAP_BIT_(28)
 /** files may be backed by a kernel file for I/O (FUSE passthrough; libfuse 3.17) */
 #define FUSE_CAP_PASSTHROUGH		(1UL << 29)
 /** the filesystem cannot be exported over NFS (libfuse 3.17) */
@@ -249,8 +294,49 @@ struct fuse_conn_info {
 	/** timestamp granularity in nanoseconds (1 means full precision) */
 	unsigned time_gran;
 
+#if RINGFUSE_ABI == 314
 	/** reserved; zero */
 	unsigned reserved[22];
+#else
+	/**
+	 * Stacking of FUSE passthrough, set in init(): FUSE_BACKING_STACKED_UNDER (0, the
+	 * default) when backing files are on no stacked filesystem, so that another stacked
+	 * filesystem may sit on top of this one; FUSE_BACKING_STACKED_OVER (1) when backing files
+	 * may be on a stacked filesystem (overlayfs, another FUSE passthrough), so that nothing
+	 * can be stacked on top of this one.
+	 */
+#define FUSE_BACKING_STACKED_UNDER	(0)
+#define FUSE_BACKING_STACKED_OVER	(1)
+	uint32_t max_backing_stack_depth;
+
+	/**
+	 * Set in init() when the filesystem never looks at fuse_req_interrupted(): the library
+	 * then keeps no record of requests for INTERRUPT and the kernel stops sending it.
+	 */
+	uint32_t no_interrupt : 1;
+
+	/** unused; keeps the bit fields at 32 bits */
+	uint32_t padding : 31;
+
+	/**
+	 * All FUSE_CAP_* flags the kernel and library offer, 64 bits wide (read-only). The
+	 * lower half equals @c capable.
+	 */
+	uint64_t capable_ext;
+
+	/**
+	 * The FUSE_CAP_* flags the filesystem wants, 64 bits wide; change with
+	 * fuse_set_feature_flag()/fuse_unset_feature_flag(). Changes made to @c want in init()
+	 * are merged into it when init() returns.
+	 */
+	uint64_t want_ext;
+
+	/** seconds after which the kernel aborts an unanswered request; 0: never */
+	uint16_t request_timeout;
+
+	/** reserved; zero */
+	uint16_t reserved[31];
+#endif
 };
 
 struct fuse_session;
@@ -335,6 +421,11 @@ struct fuse_buf {
 
 	/** file offset, when FUSE_BUF_FD_SEEK is set */
 	off_t pos;
+#if RINGFUSE_ABI >= 318
+
+	/** bytes allocated at @c mem (at least @c size); 0 when the size is all that is known */
+	size_t mem_size;
+#endif
 };
 
 /**
@@ -354,6 +445,18 @@ struct fuse_bufvec {
 	struct fuse_buf buf[1];
 };
 
+/**
+ * The version of the headers a program was compiled with, handed to the library by the
+ * inline wrappers of fuse_session_new(), fuse_new() and fuse_main() (libfuse 3.17 ABI).
+ */
+struct libfuse_version {
+	uint32_t major;
+	uint32_t minor;
+	uint32_t hotfix;
+	uint32_t padding;
+};
+
+#if RINGFUSE_ABI == 314
 /** A struct fuse_bufvec value holding one memory buffer of @p size__ bytes, mem NULL. */
 #define FUSE_BUFVEC_INIT(size__)					\
 	((struct fuse_bufvec) {						\
@@ -368,6 +471,23 @@ struct fuse_bufvec {
 			/* pos */ 0,					\
 		} }							\
 	})
+#else
+/** A struct fuse_bufvec value holding one memory buffer of @p size__ bytes, mem NULL. */
+#define FUSE_BUFVEC_INIT(size__)					\
+	((struct fuse_bufvec) {						\
+		/* count */ 1,						\
+		/* idx */ 0,						\
+		/* off */ 0,						\
+		/* buf */ { {						\
+			/* size */ (size__),				\
+			/* flags */ (enum fuse_buf_flags) 0,		\
+			/* mem */ NULL,					\
+			/* fd */ -1,					\
+			/* pos */ 0,					\
+			/* mem_size */ 0,				\
+		} }							\
+	})
+#endif
 
 /** @return the number of bytes left in @p bufv from its cursor on */
 size_t fuse_buf_size(const struct fuse_bufvec *bufv);
@@ -389,6 +509,38 @@ int fuse_set_signal_handlers(struct fuse_session *se);
 
 /** Undo fuse_set_signal_handlers() for @p se. */
 void fuse_remove_signal_handlers(struct fuse_session *se);
+
+#if RINGFUSE_ABI >= 318
+/**
+ * Log a backtrace-free report when @p se's process gets SIGSEGV, SIGBUS, SIGILL, SIGFPE or
+ * SIGABRT, then die of the signal as before (libfuse 3.17).
+ *
+ * @return 0 on success, -1 on failure
+ */
+int fuse_set_fail_signal_handlers(struct fuse_session *se);
+
+/**
+ * Ask for a FUSE_CAP_* feature in init(): sets @p flag in conn->want_ext if the kernel and
+ * library offer it (conn->capable_ext).
+ *
+ * @return true if the flag is now wanted, false if it is not offered
+ */
+bool fuse_set_feature_flag(struct fuse_conn_info *conn, uint64_t flag);
+
+/** Withdraw a FUSE_CAP_* feature in init(): clears @p flag in conn->want_ext. */
+void fuse_unset_feature_flag(struct fuse_conn_info *conn, uint64_t flag);
+
+/** @return whether @p flag is set in conn->want_ext */
+bool fuse_get_feature_flag(struct fuse_conn_info *conn, uint64_t flag);
+
+/**
+ * Merge what init() changed in conn->want into conn->want_ext and make want the lower half
+ * of want_ext again. The library calls this after init(); libfuse exports it for its tests.
+ *
+ * @return 0, or -EINVAL when a wanted flag is not offered
+ */
+int fuse_convert_to_conn_want_ext(struct fuse_conn_info *conn);
+#endif
 
 /** @return a new loop configuration with default settings, or NULL */
 struct fuse_loop_config *fuse_loop_cfg_create(void);

@@ -11,6 +11,7 @@
  * Library logging and the optional user hook that receives it.
  */
 
+#include "libfuse_config.h"
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -61,6 +62,17 @@ void fuse_log(enum fuse_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+#if RINGFUSE_ABI >= 318
+/**
+ * Send the library's messages to syslog(3) instead of stderr (unless a function was
+ * installed with fuse_set_log_func()); @p ident, @p option and @p facility go to openlog(3).
+ */
+void fuse_log_enable_syslog(const char *ident, int option, int facility);
+
+/** Close what fuse_log_enable_syslog() opened and log to stderr again. */
+void fuse_log_close_syslog(void);
+#endif
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,10 @@
  * The low-level (inode-based) libfuse 3 API: the request handlers a filesystem provides
  * (struct fuse_lowlevel_ops), the fuse_reply_* functions that answer them, notifications to
  * the kernel, request context, command-line helpers and the session life cycle. Names,
- * prototypes, layouts and FUSE_USE_VERSION switches follow libfuse 3.14 so that its users
- * compile and link unchanged; the ringfuse additions at the end carry upstream libfuse's later
- * names (FUSE passthrough, FUSE over io-uring).
+ * prototypes, layouts and FUSE_USE_VERSION switches follow libfuse 3.18 (libfuse3.so.4, the
+ * default) or, with -DRINGFUSE_ABI=314, libfuse 3.14 (libfuse3.so.3), so that users of either
+ * compile and link unchanged (see fuse_common.h). The functions at the end carry upstream
+ * libfuse's 3.17/3.18 names (FUSE passthrough, FUSE over io-uring) in both.
  */
 #ifndef FUSE_LOWLEVEL_H_
 #define FUSE_LOWLEVEL_H_
@@ -47,6 +48,9 @@ typedef uint64_t fuse_ino_t;
 typedef struct fuse_req *fuse_req_t;
 
 struct fuse_session;
+#if RINGFUSE_ABI >= 318
+struct statx;
+#endif
 
 /**
  * Answer to a lookup, create, mknod, mkdir, symlink or link.
@@ -117,13 +121,31 @@ struct fuse_custom_io {
 	ssize_t (*splice_send)(int fdin, off_t *offin, int fdout,
 			       off_t *offout, size_t len,
 			       unsigned int flags, void *userdata);
+#if RINGFUSE_ABI >= 318
+
+	/**
+	 * Open another fd of the same connection for a worker thread (replaces the clone of
+	 * /dev/fuse with -o clone_fd); returns the new fd or -1. May be NULL. API 3.17.
+	 */
+	int (*clone_fd)(int master_fd);
+#endif
 };
 
+#if RINGFUSE_ABI == 314
 /** Flags of fuse_lowlevel_notify_expire_entry(). */
 enum fuse_expire_flags {
 	/** only mark the entry as expired instead of removing it (FUSE_CAP_EXPIRE_ONLY) */
 	FUSE_LL_EXPIRE_ONLY	= (1 << 0),
 };
+#else
+/** How a notified directory entry is dropped (libfuse 3.18 names). */
+enum fuse_notify_entry_flags {
+	/** remove the entry from the kernel's cache */
+	FUSE_LL_INVALIDATE	= 0,
+	/** only mark the entry as expired (FUSE_CAP_EXPIRE_ONLY) */
+	FUSE_LL_EXPIRE_ONLY	= (1 << 0),
+};
+#endif
 
 /**
  * @defgroup setattr_flags setattr() to_set flags
@@ -334,6 +356,25 @@ struct fuse_lowlevel_ops {
 	/** lseek(2) with SEEK_DATA/SEEK_HOLE; reply with fuse_reply_lseek(). */
 	void (*lseek) (fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		       struct fuse_file_info *fi);
+#if RINGFUSE_ABI >= 318
+
+	/**
+	 * Create an unnamed file in directory @p parent (open(2) with O_TMPFILE); reply with
+	 * fuse_reply_create(). Without this handler the kernel is told ENOSYS once and stops
+	 * asking.
+	 */
+	void (*tmpfile) (fuse_req_t req, fuse_ino_t parent,
+			 mode_t mode, struct fuse_file_info *fi);
+
+	/**
+	 * statx(2): extended attributes of @p ino, @p mask saying which fields are asked for
+	 * (STATX_*), @p flags the AT_STATX_* sync flags; @p fi is set when the kernel has an
+	 * open file. Reply with fuse_reply_statx(). Without this handler the kernel falls back
+	 * to getattr().
+	 */
+	void (*statx) (fuse_req_t req, fuse_ino_t ino, int flags, int mask,
+		       struct fuse_file_info *fi);
+#endif
 };
 
 /**
@@ -431,6 +472,14 @@ int fuse_reply_poll(fuse_req_t req, unsigned revents);
 /** Answer an lseek with the resulting offset. */
 int fuse_reply_lseek(fuse_req_t req, off_t off);
 
+#if RINGFUSE_ABI >= 318
+/**
+ * Answer a statx with @p statx (the fields @c stx_mask names), cached for @p attr_timeout
+ * seconds. @p flags is reserved; pass 0.
+ */
+int fuse_reply_statx(fuse_req_t req, int flags, struct statx *statx, double attr_timeout);
+#endif
+
 /** @} */
 
 /**
@@ -454,10 +503,25 @@ int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino,
 int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fuse_ino_t parent,
 				     const char *name, size_t namelen);
 
+#if RINGFUSE_ABI == 314
 /** Expire (or with FUSE_LL_EXPIRE_ONLY, only mark stale) the entry @p name in @p parent. */
 int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
 				      const char *name, size_t namelen,
 				      enum fuse_expire_flags flags);
+#else
+/**
+ * Mark the cached entry @p name in @p parent as expired, without unhashing it (needs
+ * FUSE_CAP_EXPIRE_ONLY; -ENOSYS otherwise): mounts on it stay until it is looked up again.
+ */
+int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
+				      const char *name, size_t namelen);
+
+/**
+ * Make every cached entry and attribute of the filesystem stale at once (kernel protocol
+ * 7.44; -ENOSYS on older kernels).
+ */
+int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se);
+#endif
 
 /** Tell the kernel that entry @p name of @p parent, inode @p child, was deleted. */
 int fuse_lowlevel_notify_delete(struct fuse_session *se,
@@ -587,10 +651,36 @@ int fuse_parse_cmdline_312(struct fuse_args *args,
  * @param userdata passed to init() and available through fuse_req_userdata()
  * @return the session, or NULL on failure
  */
+#if RINGFUSE_ABI == 314 || defined(RINGFUSE_LIBRARY_BUILD)
 struct fuse_session *fuse_session_new(struct fuse_args *args,
 				      const struct fuse_lowlevel_ops *op,
 				      size_t op_size, void *userdata);
+#endif
 
+#if RINGFUSE_ABI >= 318
+/* The library side of fuse_session_new(); call fuse_session_new(). */
+struct fuse_session *fuse_session_new_versioned(struct fuse_args *args,
+						const struct fuse_lowlevel_ops *op,
+						size_t op_size, struct libfuse_version *version,
+						void *userdata);
+
+#ifndef RINGFUSE_LIBRARY_BUILD
+/* As libfuse 3.17: the call carries the version of the headers it was compiled with. */
+static inline struct fuse_session *
+fuse_session_new_fn(struct fuse_args *args, const struct fuse_lowlevel_ops *op,
+		    size_t op_size, void *userdata)
+{
+	struct libfuse_version version = { FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION,
+					   FUSE_HOTFIX_VERSION, 0 };
+
+	return fuse_session_new_versioned(args, op, op_size, &version, userdata);
+}
+#define fuse_session_new(args, op, op_size, userdata) \
+	fuse_session_new_fn(args, op, op_size, userdata)
+#endif
+#endif
+
+#if RINGFUSE_ABI == 314
 /**
  * Use @p io instead of read/writev/splice on @p fd, which replaces /dev/fuse.
  *
@@ -598,6 +688,33 @@ struct fuse_session *fuse_session_new(struct fuse_args *args,
  */
 int fuse_session_custom_io(struct fuse_session *se,
 			   const struct fuse_custom_io *io, int fd);
+#else
+/**
+ * Use @p io instead of read/writev/splice on @p fd, which replaces /dev/fuse. @p op_size is
+ * how much of struct fuse_custom_io the caller knows (the inline wrappers pass it).
+ *
+ * @return 0 on success, -errno on failure
+ */
+int fuse_session_custom_io_317(struct fuse_session *se, const struct fuse_custom_io *io,
+			       size_t op_size, int fd);
+
+#ifndef RINGFUSE_LIBRARY_BUILD
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+static inline int fuse_session_custom_io(struct fuse_session *se,
+					 const struct fuse_custom_io *io, size_t op_size, int fd)
+{
+	return fuse_session_custom_io_317(se, io, op_size, fd);
+}
+#else
+static inline int fuse_session_custom_io(struct fuse_session *se,
+					 const struct fuse_custom_io *io, int fd)
+{
+	/* Programs of API < 3.17 know the structure up to splice_send. */
+	return fuse_session_custom_io_317(se, io, offsetof(struct fuse_custom_io, clone_fd), fd);
+}
+#endif
+#endif
+#endif
 
 /**
  * Mount the session at @p mountpoint (or adopt "/dev/fd/N" passed by a parent).
@@ -666,10 +783,11 @@ int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf);
 /** @} */
 
 /**
- * @defgroup ringfuse_ll ringfuse additions
+ * @defgroup ringfuse_ll Passthrough and io-uring requests
  * Functions absent from libfuse 3.14, with the names and meanings of later upstream libfuse
- * (3.17: FUSE passthrough, 3.18: FUSE over io-uring). They are exported in the RINGFUSE_0.1
- * version node, so a program that uses them needs ringfuse.
+ * (3.17: FUSE passthrough, 3.18: FUSE over io-uring). libfuse3.so.4 exports them in
+ * libfuse's nodes FUSE_3.17 and FUSE_3.18; libfuse3.so.3 in RINGFUSE_0.1, so a program built
+ * for the 3.14 ABI that uses them needs ringfuse.
  * @{
  */
 

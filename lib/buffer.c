@@ -7,7 +7,7 @@
  * is one, and falls back to read(2)+write(2) where the kernel cannot splice.
  */
 #ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 #endif
 
 #include "export_i.h"

@@ -7,7 +7,7 @@
  * that variant must never write past it.
  */
 #ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 #endif
 
 #include "export_i.h"

@@ -906,6 +906,42 @@ static void do_copy_file_range(struct fuse_req *req, fuse_ino_t ino, const void 
 		dispatch_no_handler(req);
 }
 
+#if RINGFUSE_ABI >= 318
+/* libfuse 3.17+ (libfuse3.so.4): open(2) with O_TMPFILE; the argument is CREATE's, no name. */
+static void do_tmpfile(struct fuse_req *req, fuse_ino_t ino, const void *arg, const char *pay,
+		       size_t plen)
+{
+	const struct fuse_create_in *a = arg;
+	struct fuse_file_info fi;
+
+	memset(&fi, 0, sizeof(fi));
+	fi.flags = (int)a->flags;
+	req->ctx.umask = a->umask;
+	if (OPS(req)->tmpfile)
+		OPS(req)->tmpfile(req, ino, a->mode, &fi);
+	else
+		dispatch_no_handler(req);
+}
+
+/* libfuse 3.18: statx(2) (protocol 7.39); without a handler ENOSYS makes the kernel use GETATTR. */
+static void do_statx(struct fuse_req *req, fuse_ino_t ino, const void *arg, const char *pay,
+		     size_t plen)
+{
+	const struct fuse__statx_in *a = arg;
+	struct fuse_file_info fi, *fip = NULL;
+
+	if (a->getattr_flags & FUSE_GETATTR_FH) {
+		memset(&fi, 0, sizeof(fi));
+		fi.fh = a->fh;
+		fip = &fi;
+	}
+	if (OPS(req)->statx)
+		OPS(req)->statx(req, ino, (int)a->sx_flags, (int)a->sx_mask, fip);
+	else
+		dispatch_no_handler(req);
+}
+#endif
+
 /*
  * Opcodes libfuse 3.14 has no handler for: ENOSYS tells the kernel to stop asking (SYNCFS,
  * TMPFILE) or to fall back (COPY_FILE_RANGE_64 to COPY_FILE_RANGE, STATX to GETATTR).
@@ -976,8 +1012,13 @@ static const struct dispatch_op dispatch_ops[] = {
 	[FUSE_SETUPMAPPING] = { do_enosys, "SETUPMAPPING", 0, 0 },
 	[FUSE_REMOVEMAPPING] = { do_enosys, "REMOVEMAPPING", 0, 0 },
 	[FUSE_SYNCFS] = { do_enosys, "SYNCFS", 0, 0 },
+#if RINGFUSE_ABI >= 318
+	[FUSE_TMPFILE] = { do_tmpfile, "TMPFILE", sizeof(struct fuse_create_in), 0 },
+	[FUSE__OP_STATX] = { do_statx, "STATX", sizeof(struct fuse__statx_in), 0 },
+#else
 	[FUSE_TMPFILE] = { do_enosys, "TMPFILE", 0, 0 },
 	[FUSE__OP_STATX] = { do_enosys, "STATX", 0, 0 },
+#endif
 	[FUSE__OP_COPY_FILE_RANGE_64] = { do_enosys, "COPY_FILE_RANGE_64", 0, 0 },
 };
 

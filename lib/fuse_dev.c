@@ -338,6 +338,7 @@ void fuse__dev_process(struct fuse_session *se, struct fuse_chan *ch, const void
 
 FUSE_EXPORT int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf)
 {
+	size_t room = se ? se->bufsize : 0;
 	ssize_t n;
 
 	if (!se || !buf)
@@ -348,9 +349,18 @@ FUSE_EXPORT int fuse_session_receive_buf(struct fuse_session *se, struct fuse_bu
 			fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
 			return -ENOMEM;
 		}
+#if RINGFUSE_ABI >= 318
+		/* The 3.18 ABI tells the caller how much was allocated. */
+		buf->mem_size = se->bufsize;
+#endif
 	}
+#if RINGFUSE_ABI >= 318
+	/* A caller that states its buffer's size is never written past it. */
+	if (buf->mem_size && buf->mem_size < room)
+		room = buf->mem_size;
+#endif
 	/* libfuse's contract: a caller-provided buffer is at least the session's bufsize. */
-	n = fuse__dev_read(se, se->ch, buf->mem, se->bufsize);
+	n = fuse__dev_read(se, se->ch, buf->mem, room);
 	if (n == 0) {
 		/* The caller's loop ends here: as when a library loop returns, no handler runs. */
 		fuse__gate_close_wait(se);

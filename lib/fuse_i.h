@@ -14,7 +14,7 @@
 #define RINGFUSE_FUSE_I_H
 
 #ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 #endif
 
 #include "ringfuse_config.h"
@@ -221,6 +221,10 @@ struct fuse_session {
 	 */
 	atomic_bool loop_parallel; /* fuse_session_loop_mt with max_threads > 1 runs it */
 	atomic_bool serial;      /* decided at INIT, before the first ring request */
+	/* The loop config of fuse_session_loop_mt, recorded before the first read: the ring's
+	 * worker pool has the same bounds as the /dev/fuse pool. */
+	_Atomic unsigned int loop_max_threads;
+	_Atomic unsigned int loop_max_idle;
 	pthread_mutex_t serial_lock;
 	/*
 	 * The handler gate (gate.c): FUSE__GATE_CLOSED | handlers running. A handler starts

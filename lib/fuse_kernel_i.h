@@ -122,10 +122,64 @@ struct fuse__uring_cmd_req {
 	uint8_t padding[6];
 };
 
+/* STATX (protocol 7.39): Debian 12's <linux/fuse.h> stops at 7.38. */
+struct fuse__statx_in {
+	uint32_t getattr_flags;
+	uint32_t reserved;
+	uint64_t fh;
+	uint32_t sx_flags;
+	uint32_t sx_mask;
+};
+
+struct fuse__sx_time {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+struct fuse__statx {
+	uint32_t mask;
+	uint32_t blksize;
+	uint64_t attributes;
+	uint32_t nlink;
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t mode;
+	uint16_t spare0[1];
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;
+	uint64_t attributes_mask;
+	struct fuse__sx_time atime;
+	struct fuse__sx_time btime;
+	struct fuse__sx_time ctime;
+	struct fuse__sx_time mtime;
+	uint32_t rdev_major;
+	uint32_t rdev_minor;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint64_t spare2[14];
+};
+
+struct fuse__statx_out {
+	uint64_t attr_valid;
+	uint32_t attr_valid_nsec;
+	uint32_t flags;
+	uint64_t spare[2];
+	struct fuse__statx stat;
+};
+
+/* The epoch notification (protocol 7.44) has no argument. */
+#define FUSE__NOTIFY_INC_EPOCH 8
+
 _Static_assert(sizeof(struct fuse__init_out) == 64, "fuse_init_out is 64 bytes");
 _Static_assert(sizeof(struct fuse__open_out) == sizeof(struct fuse_open_out), "open_out");
 _Static_assert(sizeof(struct fuse__uring_ent_in_out) == 32, "ring ent_in_out is 32 bytes");
 _Static_assert(sizeof(struct fuse__uring_req_header) == 288, "ring header is 288 bytes");
 _Static_assert(sizeof(struct fuse__uring_cmd_req) == 24, "ring cmd_req is 24 bytes");
+
+_Static_assert(sizeof(struct fuse__statx_in) == 24, "fuse_statx_in is 24 bytes");
+_Static_assert(sizeof(struct fuse__statx) == 256, "fuse_statx is 256 bytes");
+_Static_assert(sizeof(struct fuse__statx_out) == 288, "fuse_statx_out is 288 bytes");
 
 #endif

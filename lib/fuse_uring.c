@@ -360,7 +360,9 @@ static void uring_deliver(struct uring_queue *q, struct uring_ent *ent)
 	}
 	uring_ent_claim(ent, in);
 	atomic_store(&ent->state, URING_ENT_HANDLER);
-	fuse__dispatch(&ent->req, &view);
+	/* Inline or on a worker: decided with the rest of the round (fuse_uring_worker.c). */
+	ent->view = view;
+	uring_ready(q, ent);
 }
 
 static void uring_leave(struct uring_queue *q)
@@ -497,6 +499,7 @@ void uring_queue_run(struct uring_queue *q)
 			n++;
 		}
 		io_uring_cq_advance(&q->uring, n);
+		uring_run_ready(q);
 		uring_take_pending(q, false);
 		uring_pol_check(q, &pol);
 		if (atomic_load(&se->exited) || atomic_load(&q->ring->stopping))

@@ -20,7 +20,11 @@ static void uring_help(void)
 	printf("    -o io_uring              carry requests over FUSE-over-io-uring queues (one per\n"
 	       "                             CPU) instead of read/write on /dev/fuse; falls back to\n"
 	       "                             /dev/fuse, saying why, when the kernel cannot\n"
-	       "                             (also: FUSE_URING_ENABLE=1)\n");
+	       "                             (also: FUSE_URING_ENABLE=1)\n"
+	       "    -o io_uring_inline       the handlers never block: run every one on its\n"
+	       "                             ring queue's thread (no worker threads)\n"
+	       "    -o io_uring_workers      run every ring handler on a worker thread (for\n"
+	       "                             handlers that wait for each other)\n");
 	fuse__uring_opts_help();
 }
 
@@ -29,6 +33,8 @@ static void uring_help(void)
 
 struct uring_parse {
 	int io_uring;
+	int io_uring_inline;
+	int io_uring_workers;
 	struct fuse__uring_cfg *cfg;
 };
 
@@ -47,6 +53,8 @@ static const struct fuse_opt uring_opt_spec[] = {
 	FUSE_OPT_KEY("io_uring_q_depth=", KEY_URING),
 	FUSE_OPT_KEY("io_uring_max_memory=", KEY_URING),
 	FUSE_OPT_KEY("io_uring_queue_memory=", KEY_URING),
+	{ "io_uring_inline", offsetof(struct uring_parse, io_uring_inline), 1 },
+	{ "io_uring_workers", offsetof(struct uring_parse, io_uring_workers), 1 },
 	FUSE_OPT_END
 };
 
@@ -70,6 +78,15 @@ static int uring_tp_init(struct fuse__transport *t, struct fuse_args *args)
 		return -EINVAL;
 	if (parse.io_uring)
 		ut->cfg.enable = true;
+	/* Refused after parsing, so that the order on the command line does not matter. */
+	if (parse.io_uring_inline && parse.io_uring_workers) {
+		fuse_log(FUSE_LOG_ERR, "fuse: io_uring_inline and io_uring_workers exclude each other\n");
+		return -EINVAL;
+	}
+	if (parse.io_uring_inline)
+		ut->cfg.dispatch = RINGFUSE_URING_INLINE;
+	if (parse.io_uring_workers)
+		ut->cfg.dispatch = RINGFUSE_URING_WORKERS;
 	return 0;
 }
 
@@ -192,4 +209,21 @@ FUSE_EXPORT int ringfuse_uring_queue_stats(struct fuse_session *se, unsigned int
 	if (!se || !stats)
 		return -EINVAL;
 	return fuse__uring_read_stats(se, qid, stats);
+}
+
+FUSE_EXPORT int ringfuse_session_set_uring_dispatch(struct fuse_session *se,
+						    enum ringfuse_uring_dispatch mode)
+{
+	if (!se)
+		return -EINVAL;
+	switch (mode) {
+	case RINGFUSE_URING_AUTO:
+	case RINGFUSE_URING_INLINE:
+	case RINGFUSE_URING_WORKERS:
+		/* Read once, when the ring starts at INIT. */
+		uring_tp(se)->cfg.dispatch = mode;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -36,6 +36,7 @@ struct fuse__uring_cfg {
 	bool depth_given;       /* q_depth was set by the user, not defaulted */
 	uint64_t max_memory;    /* bytes for all queues; 0: the default (fuse_uring_opts.c) */
 	uint64_t queue_memory;  /* bytes for one queue; 0: the default */
+	enum ringfuse_uring_dispatch dispatch; /* -o io_uring_inline / io_uring_workers / API */
 	bool active;            /* the ring carries requests */
 	char why_not[160];      /* when requested but not active: the one-line reason */
 };
@@ -174,15 +175,42 @@ struct uring_ent {
 	unsigned int eagain;                /* REGISTER retries after -EAGAIN */
 	unsigned int reregister;            /* REGISTERs after a failed commit */
 	struct uring_ent *pending_next;     /* guarded by q->lock */
+	/* The request as the dispatcher sees it, kept from delivery until a handler (inline or
+	 * on a worker) starts; points into hdr and payload, which stay put while HANDLER. */
+	struct fuse__req_view view;
+	struct uring_ent *work_next;        /* on ring->pool's FIFO, guarded by pool.lock */
 };
 
-/* Counters, written by the queue thread only (foreign_replies by any replier). */
+/*
+ * Counters, written by the queue thread only, except foreign_replies (any replier), and
+ * max_running and workers_reaped (workers too, with atomic read-modify-writes).
+ */
 struct uring_stats {
 	_Atomic uint64_t requests;
 	_Atomic uint64_t bytes_in;
 	_Atomic uint64_t bytes_out;
 	_Atomic uint64_t commit_errors;
 	_Atomic uint64_t foreign_replies;
+	_Atomic uint64_t inline_requests;
+	_Atomic uint64_t handed_off;
+	_Atomic uint64_t max_running;
+	_Atomic uint64_t workers_started;
+	_Atomic uint64_t workers_reaped;
+};
+
+/*
+ * What is known about one opcode's handlers on one queue (fuse_uring_worker.c): a request
+ * runs inline only once its opcode's handlers have been fast `need` times in a row, where need
+ * doubles with every handler of the opcode that was seen to block. Workers and the queue
+ * thread both record; slow_seen tells the queue thread that a worker saw one block, so it
+ * stops running that opcode inline before its own thread gets caught.
+ */
+struct uring_op_learn {
+	_Atomic uint32_t fast;      /* consecutive fast handlers (any thread) */
+	_Atomic uint32_t slow;      /* handlers that blocked, ever (any thread) */
+	_Atomic bool slow_seen;     /* a worker's handler blocked since the queue thread looked */
+	bool never;                 /* never inline (SETLKW, unknown opcodes) */
+	bool inline_ok;             /* queue thread only */
 };
 
 struct uring_queue {
@@ -216,7 +244,49 @@ struct uring_queue {
 	int setup_err;              /* the thread's setup result (-errno), under ring->lock */
 	char setup_why[128];
 
+	/* Requests delivered in this round, waiting for the inline-or-worker decision (queue
+	 * thread only; at most depth of them). */
+	struct uring_ent **ready;
+	unsigned int nready;
+	uint64_t inline_ewma_ns;    /* recent inline handler time (queue thread only) */
+	bool handed_off_round;      /* a request went to a worker since the last policy check */
+	_Atomic uint32_t running;   /* this queue's handlers running now, inline or on workers */
+	struct uring_op_learn *learn; /* URING_LEARN_OPS of them, one per opcode below it */
+
 	struct uring_stats stats;
+};
+
+/* Opcodes below this are learned one by one; the rest (CUSE_INIT, unknown) share the last. */
+#define URING_LEARN_OPS 64
+
+/*
+ * The worker threads of a ring (fuse_uring_worker.c): one pool for all queues, bounded by
+ * the loop config's max_threads, idle workers beyond max_idle_threads leave, as in the
+ * /dev/fuse pool. Queue threads append requests to one FIFO; replies go back through each
+ * entry's own queue (pending list and eventfd).
+ */
+struct uring_worker {
+	pthread_t tid;
+	struct fuse__uring *ring;
+	struct uring_worker *next;  /* on pool.finished once the thread is about to return */
+};
+
+struct uring_pool {
+	pthread_mutex_t lock;       /* guards everything below */
+	pthread_cond_t work;        /* a request was queued, or stop */
+	pthread_cond_t changed;     /* a worker left (stop waits on it) */
+	struct uring_ent *head, *tail; /* requests handed off and not started yet */
+	unsigned int queued;
+	unsigned int nthreads;      /* started and not yet finished */
+	unsigned int nidle;         /* of those, waiting for work */
+	unsigned int max_threads;
+	unsigned int max_idle;      /* FUSE__LOOP_IDLE_UNSET: never reap */
+	bool ok;                    /* lock and conds initialised */
+	bool attr_ok;               /* attr holds the loop's scheduling policy */
+	pthread_attr_t attr;        /* for new workers */
+	bool stop;
+	bool start_failed_logged;
+	struct uring_worker *finished; /* to be joined */
 };
 
 enum uring_phase {
@@ -247,7 +317,10 @@ struct fuse__uring {
 	atomic_bool log_too_big;
 	atomic_bool log_commit_err;
 	atomic_bool log_double;
+	enum ringfuse_uring_dispatch dispatch; /* RINGFUSE_URING_*; serial sessions: INLINE */
+	uint64_t inline_budget_ns;  /* inline handler time per round (fuse_uring_worker.c) */
 
+	struct uring_pool pool;
 	struct uring_queue q[];
 };
 
@@ -262,6 +335,18 @@ static inline void uring_count(_Atomic uint64_t *c, uint64_t n)
 extern const struct fuse__transport_ops fuse__uring_ops;
 /* The queue thread's life after setup: REGISTER, serve, and commit what raced with the exit. */
 void uring_queue_run(struct uring_queue *q);
+
+/* ---- fuse_uring_worker.c: who runs a delivered request ---- */
+/* The queue thread delivered ent (ent->view is set): decide later, with the whole round. */
+void uring_ready(struct uring_queue *q, struct uring_ent *ent);
+/* End of a round: run some of the round's requests inline, hand the rest to workers. */
+void uring_run_ready(struct uring_queue *q);
+int uring_pool_init(struct fuse__uring *ring);
+/* Stop the workers: requests not started yet are dropped, running handlers finish. Returns
+ * false when a worker did not come back in time (its memory must then stay). */
+bool uring_pool_stop(struct fuse__uring *ring);
+void uring_pool_destroy(struct fuse__uring *ring);
+void uring_learn_init(struct uring_queue *q);
 
 /* ---- fuse_uring_sched.c: the queue threads' scheduling policy ---- */
 struct uring_pol {

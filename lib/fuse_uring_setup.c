@@ -272,6 +272,7 @@ static void uring_free(struct fuse__uring *ring)
 			close(q->efd);
 		pthread_mutex_destroy(&q->lock);
 	}
+	uring_pool_destroy(ring);
 	pthread_cond_destroy(&ring->cond);
 	pthread_mutex_destroy(&ring->lock);
 	free(ring);
@@ -586,6 +587,13 @@ int fuse__uring_start(struct fuse_session *se)
 	if (err)
 		goto restore;
 	depth = ring->depth;
+	err = uring_pool_init(ring);
+	if (err) {
+		snprintf(cfg->why_not, sizeof(cfg->why_not), "setting up the ring's workers failed: %s",
+			 strerror(-err));
+		uring_free(ring);
+		goto restore;
+	}
 
 	/* Signals belong to the threads that installed handlers, never to a ring thread. */
 	sigfillset(&all);
@@ -658,7 +666,9 @@ void fuse__uring_stop(struct fuse_session *se)
 
 	if (!ring)
 		return;
+	/* Queue threads first (nothing is handed off after), then the workers. */
 	joined = uring_join(ring);
+	joined = uring_pool_stop(ring) && joined;
 	uring_tp(se)->ring = NULL;
 	if (!joined || !uring_wait_held(ring))
 		return; /* deliberately leaked: someone may still write into it */

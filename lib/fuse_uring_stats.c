@@ -56,20 +56,28 @@ void fuse__uring_stats_print(struct fuse_session *se, FILE *out)
 	if (!ring || !out)
 		return;
 	fprintf(out,
-		"ringfuse-stats: uring queues=%u depth=%u payload=%zu header=%zu memory=%zu resident=%zu bound=%llu queue_bound=%llu\n",
+		"ringfuse-stats: uring queues=%u depth=%u payload=%zu header=%zu memory=%zu resident=%zu bound=%llu queue_bound=%llu dispatch=%s max_threads=%u\n",
 		ring->nq, ring->depth, ring->payload_size, ring->hdr_size, ring->memory,
 		uring_resident(ring), (unsigned long long)ring->bound,
-		(unsigned long long)ring->queue_bound);
+		(unsigned long long)ring->queue_bound,
+		ring->dispatch == RINGFUSE_URING_INLINE ? "inline" :
+		ring->dispatch == RINGFUSE_URING_WORKERS ? "workers" : "auto",
+		ring->pool.max_threads);
 	for (i = 0; i < ring->nq; i++) {
 		struct uring_stats *s = &ring->q[i].stats;
 
 		fprintf(out,
-			"ringfuse-stats: queue=%u requests=%llu bytes_in=%llu bytes_out=%llu commit_errors=%llu foreign_replies=%llu\n",
+			"ringfuse-stats: queue=%u requests=%llu bytes_in=%llu bytes_out=%llu commit_errors=%llu foreign_replies=%llu inline=%llu handed_off=%llu max_running=%llu workers_started=%llu workers_reaped=%llu\n",
 			i, (unsigned long long)atomic_load(&s->requests),
 			(unsigned long long)atomic_load(&s->bytes_in),
 			(unsigned long long)atomic_load(&s->bytes_out),
 			(unsigned long long)atomic_load(&s->commit_errors),
-			(unsigned long long)atomic_load(&s->foreign_replies));
+			(unsigned long long)atomic_load(&s->foreign_replies),
+			(unsigned long long)atomic_load(&s->inline_requests),
+			(unsigned long long)atomic_load(&s->handed_off),
+			(unsigned long long)atomic_load(&s->max_running),
+			(unsigned long long)atomic_load(&s->workers_started),
+			(unsigned long long)atomic_load(&s->workers_reaped));
 	}
 }
 
@@ -92,5 +100,10 @@ int fuse__uring_read_stats(struct fuse_session *se, unsigned int qid,
 	stats->bytes_out = atomic_load(&s->bytes_out);
 	stats->commit_errors = atomic_load(&s->commit_errors);
 	stats->foreign_replies = atomic_load(&s->foreign_replies);
+	stats->inline_requests = atomic_load(&s->inline_requests);
+	stats->handed_off = atomic_load(&s->handed_off);
+	stats->max_running = atomic_load(&s->max_running);
+	stats->workers_started = atomic_load(&s->workers_started);
+	stats->workers_reaped = atomic_load(&s->workers_reaped);
 	return 0;
 }

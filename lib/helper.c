@@ -6,7 +6,7 @@
  * that override fields of struct fuse_conn_info (fuse_parse/apply_conn_info_opts).
  */
 #ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 #endif
 
 #include "ringfuse_config.h"

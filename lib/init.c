@@ -7,6 +7,7 @@
  * over; which of them start, and why not, is theirs to say (transport_i.h).
  */
 #include "fuse_i.h"
+#include "api318_i.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -109,6 +110,9 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	size_t bufsize = se->bufsize, outsize;
 	long pagesize = sysconf(_SC_PAGESIZE);
 	unsigned int i;
+#if RINGFUSE_ABI >= 318
+	uint32_t want_before;
+#endif
 
 	/* Before 7.36 the argument had no flags2; accept the short form. */
 	insize = offsetof(struct fuse_init_in, flags) + sizeof(uint32_t);
@@ -165,8 +169,22 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 	conn->time_gran = 1;
 	conn->want = init_default_want(se, conn->capable);
 
+#if RINGFUSE_ABI >= 318
+	/* The 3.17 fields; want_ext/capable_ext start as copies of want/capable. */
+	conn->capable_ext = conn->capable;
+	conn->want_ext = conn->want;
+	conn->no_interrupt = se->no_interrupt;
+	conn->max_backing_stack_depth = FUSE_BACKING_STACKED_UNDER;
+	conn->request_timeout = 0;
+	want_before = conn->want;
+#endif
 	if (se->op.init)
 		se->op.init(se->userdata, conn);
+#if RINGFUSE_ABI >= 318
+	fuse__conn_want_merge(conn, want_before);
+	if (conn->no_interrupt)
+		se->no_interrupt = true;
+#endif
 
 	if (conn->want & ~conn->capable) {
 		fuse_log(FUSE_LOG_ERR,
@@ -188,6 +206,15 @@ void fuse__do_init(struct fuse_req *req, const struct fuse__req_view *v)
 			outflags |= init_caps[i].kernel;
 	if (conn->want & FUSE_CAP_PASSTHROUGH)
 		out.max_stack_depth = 1;
+#if RINGFUSE_ABI >= 318
+	/* The kernel counts the FUSE layer itself too. */
+	if (conn->want & FUSE_CAP_PASSTHROUGH)
+		out.max_stack_depth = conn->max_backing_stack_depth + 1;
+	if ((inflags & FUSE_REQUEST_TIMEOUT) && conn->request_timeout) {
+		outflags |= FUSE_REQUEST_TIMEOUT;
+		out.request_timeout = conn->request_timeout;
+	}
+#endif
 
 	if (conn->max_write > bufsize - 4096)
 		conn->max_write = bufsize - 4096;

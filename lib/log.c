@@ -7,6 +7,7 @@
 #include "fuse_log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 static void log_to_stderr(enum fuse_log_level level, const char *fmt, va_list ap)
@@ -41,3 +42,35 @@ FUSE_EXPORT void fuse_log(enum fuse_log_level level, const char *fmt, ...)
 	func(level, fmt, ap);
 	va_end(ap);
 }
+
+#if RINGFUSE_ABI >= 318
+#include <syslog.h>
+
+/* fuse_log_level follows syslog(3)'s priority order, LOG_EMERG (0) to LOG_DEBUG (7). */
+static void log_to_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	vsyslog((int)level, fmt, ap);
+}
+
+/*
+ * Only the default destination changes: a function installed with fuse_set_log_func() keeps
+ * receiving the messages, as the program asked.
+ */
+FUSE_EXPORT void fuse_log_enable_syslog(const char *ident, int option, int facility)
+{
+	fuse_log_func_t expected = log_to_stderr;
+
+	openlog(ident, option, facility);
+	(void)__atomic_compare_exchange_n(&log_func, &expected, log_to_syslog, false,
+					  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+FUSE_EXPORT void fuse_log_close_syslog(void)
+{
+	fuse_log_func_t expected = log_to_syslog;
+
+	(void)__atomic_compare_exchange_n(&log_func, &expected, log_to_stderr, false,
+					  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	closelog();
+}
+#endif

@@ -217,6 +217,8 @@ static int mt_run(struct fuse_session *se, const struct fuse_loop_config *config
 	 */
 	atomic_store(&se->loop_parallel, mt.max_threads > 1);
 	mt.max_idle = config->max_idle_threads;
+	atomic_store(&se->loop_max_threads, mt.max_threads);
+	atomic_store(&se->loop_max_idle, mt.max_idle);
 	if (pthread_mutex_init(&mt.lock, NULL) != 0)
 		return -ENOMEM;
 	if (pthread_cond_init(&mt.changed, NULL) != 0) {

@@ -82,9 +82,8 @@ FUSE_EXPORT int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fuse_i
 	return notify_entry(se, parent, name, namelen, 0);
 }
 
-FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
-						  const char *name, size_t namelen,
-						  enum fuse_expire_flags flags)
+static int notify_expire(struct fuse_session *se, fuse_ino_t parent, const char *name,
+			 size_t namelen, unsigned int flags)
 {
 	if (!se)
 		return -EINVAL;
@@ -93,6 +92,26 @@ FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_
 	return notify_entry(se, parent, name, namelen,
 			    (flags & FUSE_LL_EXPIRE_ONLY) ? FUSE_EXPIRE_ONLY : 0);
 }
+
+/*
+ * Each ABI's variant is a whole function: the seam check (test/unit/check_seam.py) reads the
+ * sources without the preprocessor and must see balanced braces.
+ */
+#if RINGFUSE_ABI >= 318
+/* libfuse 3.18 dropped the flags argument: the call always means "expire only". */
+FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
+						  const char *name, size_t namelen)
+{
+	return notify_expire(se, parent, name, namelen, FUSE_LL_EXPIRE_ONLY);
+}
+#else
+FUSE_EXPORT int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
+						  const char *name, size_t namelen,
+						  enum fuse_expire_flags flags)
+{
+	return notify_expire(se, parent, name, namelen, flags);
+}
+#endif
 
 FUSE_EXPORT int fuse_lowlevel_notify_delete(struct fuse_session *se, fuse_ino_t parent,
 					    fuse_ino_t child, const char *name, size_t namelen)

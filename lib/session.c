@@ -150,8 +150,12 @@ fail:
 	return NULL;
 }
 
-FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se, const struct fuse_custom_io *io,
-				       int fd)
+/*
+ * io_size is how much of struct fuse_custom_io the caller knows: programs built against
+ * older headers hand a shorter structure, whose missing members count as NULL.
+ */
+static int session_custom_io(struct fuse_session *se, const struct fuse_custom_io *io,
+			     size_t io_size, int fd)
 {
 	struct fuse_custom_io *copy;
 
@@ -159,14 +163,15 @@ FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se, const struct fus
 		fuse_log(FUSE_LOG_ERR, "fuse: invalid session or file descriptor\n");
 		return -EINVAL;
 	}
-	if (!io || !io->read || !io->writev) {
+	if (!io || io_size < offsetof(struct fuse_custom_io, read) + sizeof(io->read) ||
+	    !io->read || !io->writev) {
 		fuse_log(FUSE_LOG_ERR, "fuse: custom io needs read and writev\n");
 		return -EINVAL;
 	}
-	copy = malloc(sizeof(*copy));
+	copy = calloc(1, sizeof(*copy));
 	if (!copy)
 		return -ENOMEM;
-	*copy = *io;
+	memcpy(copy, io, io_size < sizeof(*copy) ? io_size : sizeof(*copy));
 	if (fuse__transports_attach(se, fd) < 0) {
 		free(copy);
 		return -ENOMEM;
@@ -174,6 +179,31 @@ FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se, const struct fus
 	se->io = copy;
 	return 0;
 }
+
+#if RINGFUSE_ABI >= 318
+FUSE_EXPORT int fuse_session_custom_io_317(struct fuse_session *se,
+					   const struct fuse_custom_io *io, size_t op_size, int fd)
+{
+	return session_custom_io(se, io, op_size, fd);
+}
+FUSE_SYMVER(fuse_session_custom_io_317, "fuse_session_custom_io@@FUSE_3.17");
+
+/* Binaries built against libfuse < 3.17 call this one, knowing the structure up to
+ * splice_send. */
+int fuse_session_custom_io_30(struct fuse_session *se, const struct fuse_custom_io *io, int fd);
+FUSE_EXPORT int fuse_session_custom_io_30(struct fuse_session *se,
+					  const struct fuse_custom_io *io, int fd)
+{
+	return session_custom_io(se, io, offsetof(struct fuse_custom_io, clone_fd), fd);
+}
+FUSE_SYMVER(fuse_session_custom_io_30, "fuse_session_custom_io@FUSE_3.0");
+#else
+FUSE_EXPORT int fuse_session_custom_io(struct fuse_session *se, const struct fuse_custom_io *io,
+				       int fd)
+{
+	return session_custom_io(se, io, sizeof(*io), fd);
+}
+#endif
 
 /*
  * /dev/fuse must not become fd 0, 1 or 2: a daemon that later closes or redirects stdio

@@ -586,6 +586,20 @@ FUSE_EXPORT off_t fuse_fs_lseek(struct fuse_fs *fs, const char *path, off_t off,
 	return fs->op.lseek(path, off, whence, fi);
 }
 
+#if RINGFUSE_ABI >= 318
+FUSE_EXPORT int fuse_fs_statx(struct fuse_fs *fs, const char *path, int flags, int mask,
+			      struct statx *stxbuf, struct fuse_file_info *fi)
+{
+	if (!fs || !stxbuf)
+		return -EINVAL;
+	if (!fs->op.statx)
+		return -ENOSYS;
+	FS_DEBUG(fs, "statx[%llu] %s 0x%x 0x%x\n", fh_(fi), p_(path), (unsigned int)flags,
+		 (unsigned int)mask);
+	return fs->op.statx(path, flags, mask, stxbuf, fi);
+}
+#endif
+
 FUSE_EXPORT int fuse_fs_chmod(struct fuse_fs *fs, const char *path, mode_t mode,
 			      struct fuse_file_info *fi)
 {

@@ -5,7 +5,7 @@
  * (node.c) and a fuse_reply_*. Entry and attribute handling (timeouts, use_ino, uid/gid/umask
  * overrides), the per-thread fuse_context, -o intr (signalling the thread that serves an
  * interrupted request) and the operations table given to fuse_session_new live here.
- * Directory listings are in dir.c.
+ * Directory listings are in dir.c, extended attributes in xattr.c.
  */
 #include "highlevel_i.h"
 #include "export_i.h"
@@ -142,6 +142,14 @@ void fuse__fix_attr(struct fuse *f, uint64_t nodeid, struct stat *st)
 {
 	if (!f->conf.use_ino)
 		st->st_ino = nodeid;
+#if RINGFUSE_ABI >= 318
+	/* 3.17: fmask= and dmask= are umask= for files and for directories, and win over it. */
+	if (f->conf.set_mode && f->conf.dmask && S_ISDIR(st->st_mode))
+		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.dmask);
+	else if (f->conf.set_mode && f->conf.fmask && !S_ISDIR(st->st_mode))
+		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.fmask);
+	else
+#endif
 	if (f->conf.set_mode)
 		st->st_mode = (st->st_mode & S_IFMT) | (0777 & ~f->conf.umask);
 	if (f->conf.set_uid)
@@ -460,6 +468,25 @@ static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 	reply_entry(f, req, &e, err);
 }
 
+/*
+ * The last handle may have been released while unlink was hiding the file (a release needs
+ * no path lock with nullpath_ok): then nobody else removes the .fuse_hidden file. Called
+ * with the tree lock held, so the path is built without taking it again.
+ */
+static void unlink_if_closed(struct fuse *f, fuse_ino_t dir, const char *hidden)
+{
+	uint64_t id = fuse__nt_claim_closed_hidden(&f->nt, dir, hidden);
+	char *hpath;
+
+	if (!id)
+		return;
+	if (fuse__nt_path(&f->nt, dir, hidden, &hpath) == 0) {
+		(void)fuse_fs_unlink(f->fs, hpath);
+		free(hpath);
+	}
+	fuse__nt_unname(&f->nt, id, true);
+}
+
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse *f = fuse__req_fuse(req);
@@ -473,6 +500,8 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		char hidden[HL_HIDDEN_NAME_MAX];
 
 		err = fuse__hide_node(f, path, parent, name, hidden, sizeof(hidden));
+		if (!err)
+			unlink_if_closed(f, parent, hidden);
 	} else {
 		err = fuse_fs_unlink(f->fs, path);
 		if (!err)
@@ -562,6 +591,10 @@ static void open_flags(struct fuse *f, struct fuse_file_info *fi)
 		fi->keep_cache = 1;
 	if (f->conf.no_rofd_flush && (fi->flags & O_ACCMODE) == O_RDONLY)
 		fi->noflush = 1;
+#if RINGFUSE_ABI >= 318
+	if (fi->direct_io && f->conf.parallel_direct_writes)
+		fi->parallel_direct_writes = 1;
+#endif
 }
 
 /* Drop one open handle; unlink the file if it was the last handle of a hidden one. */
@@ -805,99 +838,6 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	(void)fuse_reply_statfs(req, &buf);
 }
 
-static void ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-			size_t size, int flags)
-{
-	struct fuse *f = fuse__req_fuse(req);
-	char *path;
-	int err;
-
-	err = fuse__get_path(f, ino, NULL, &path, false);
-	if (!err) {
-		err = fuse_fs_setxattr(f->fs, path, name, value, size, flags);
-		fuse__put_path(f, path, NULL);
-	}
-	fuse__reply_err(req, err);
-}
-
-/* getxattr and listxattr share the size-probe protocol: size 0 asks for the length. */
-static void xattr_reply(fuse_req_t req, int res, char *buf, size_t size)
-{
-	if (res < 0) {
-		fuse__reply_err(req, res);
-	} else if (size == 0) {
-		fuse__reply_done();
-		(void)fuse_reply_xattr(req, (size_t)res);
-	} else {
-		fuse__reply_done();
-		(void)fuse_reply_buf(req, buf, (size_t)res);
-	}
-}
-
-static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
-{
-	struct fuse *f = fuse__req_fuse(req);
-	char *path, *buf = NULL;
-	int res;
-
-	if (size) {
-		buf = malloc(size);
-		if (!buf) {
-			res = -ENOMEM;
-			goto out;
-		}
-	}
-	res = fuse__get_path(f, ino, NULL, &path, false);
-	if (!res) {
-		res = fuse_fs_getxattr(f->fs, path, name, buf, size);
-		fuse__put_path(f, path, NULL);
-	}
-	if (res >= 0 && size && (size_t)res > size)
-		res = -ERANGE;
-out:
-	xattr_reply(req, res, buf, size);
-	free(buf);
-}
-
-static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	struct fuse *f = fuse__req_fuse(req);
-	char *path, *buf = NULL;
-	int res;
-
-	if (size) {
-		buf = malloc(size);
-		if (!buf) {
-			res = -ENOMEM;
-			goto out;
-		}
-	}
-	res = fuse__get_path(f, ino, NULL, &path, false);
-	if (!res) {
-		res = fuse_fs_listxattr(f->fs, path, buf, size);
-		fuse__put_path(f, path, NULL);
-	}
-	if (res >= 0 && size && (size_t)res > size)
-		res = -ERANGE;
-out:
-	xattr_reply(req, res, buf, size);
-	free(buf);
-}
-
-static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	struct fuse *f = fuse__req_fuse(req);
-	char *path;
-	int err;
-
-	err = fuse__get_path(f, ino, NULL, &path, false);
-	if (!err) {
-		err = fuse_fs_removexattr(f->fs, path, name);
-		fuse__put_path(f, path, NULL);
-	}
-	fuse__reply_err(req, err);
-}
-
 static void ll_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct flock *lock)
 {
@@ -1105,6 +1045,55 @@ out:
 	fuse__reply_err(req, (int)res);
 }
 
+#if RINGFUSE_ABI >= 318
+/*
+ * statx (libfuse3.so.4): the filesystem's statx operation, with getattr's corrections
+ * (use_ino, uid=, gid=, umask=, hidden files' link count) applied through a struct stat.
+ * Without the operation ENOSYS makes the kernel use GETATTR from then on.
+ */
+static void ll_statx(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
+		     struct fuse_file_info *fi)
+{
+	struct fuse *f = fuse__req_fuse(req);
+	struct statx stx;
+	struct stat st;
+	char *path;
+	int err;
+
+	memset(&stx, 0, sizeof(stx));
+	err = path_for(f, ino, fi, &path);
+	if (err)
+		goto out;
+	err = fuse_fs_statx(f->fs, path, flags, mask, &stx, fi);
+	put_path_for(f, fi, path);
+	if (err)
+		goto out;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = stx.stx_ino;
+	st.st_mode = stx.stx_mode;
+	st.st_uid = stx.stx_uid;
+	st.st_gid = stx.stx_gid;
+	st.st_nlink = stx.stx_nlink;
+	st.st_size = (off_t)stx.stx_size;
+	st.st_mtim.tv_sec = stx.stx_mtime.tv_sec;
+	st.st_mtim.tv_nsec = stx.stx_mtime.tv_nsec;
+	fuse__fix_attr(f, ino, &st);
+	fix_hidden_nlink(f, ino, &st);
+	if (stx.stx_mask & STATX_MTIME)
+		fuse__update_stat(f, ino, &st);
+	stx.stx_ino = st.st_ino;
+	stx.stx_mode = (uint16_t)st.st_mode;
+	stx.stx_uid = st.st_uid;
+	stx.stx_gid = st.st_gid;
+	stx.stx_nlink = (uint32_t)st.st_nlink;
+	fuse__reply_done();
+	(void)fuse_reply_statx(req, 0, &stx, f->conf.attr_timeout);
+	return;
+out:
+	fuse__reply_err(req, err);
+}
+#endif
+
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fuse *f = userdata;
@@ -1158,10 +1147,10 @@ const struct fuse_lowlevel_ops fuse__hl_ops = {
 	.releasedir = fuse__ll_releasedir,
 	.fsyncdir = fuse__ll_fsyncdir,
 	.statfs = ll_statfs,
-	.setxattr = ll_setxattr,
-	.getxattr = ll_getxattr,
-	.listxattr = ll_listxattr,
-	.removexattr = ll_removexattr,
+	.setxattr = fuse__ll_setxattr,
+	.getxattr = fuse__ll_getxattr,
+	.listxattr = fuse__ll_listxattr,
+	.removexattr = fuse__ll_removexattr,
 	.getlk = ll_getlk,
 	.setlk = ll_setlk,
 	.flock = ll_flock,
@@ -1171,4 +1160,7 @@ const struct fuse_lowlevel_ops fuse__hl_ops = {
 	.fallocate = ll_fallocate,
 	.copy_file_range = ll_copy_file_range,
 	.lseek = ll_lseek,
+#if RINGFUSE_ABI >= 318
+	.statx = ll_statx,
+#endif
 };

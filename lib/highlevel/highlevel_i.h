@@ -20,7 +20,7 @@
  * fuse_loop_config); older ABIs are reached through the explicit _30/_31/_32 entry points.
  */
 #undef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 314
+#define FUSE_USE_VERSION RINGFUSE_ABI
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -148,6 +148,7 @@ int fuse__nt_parent(struct hl_nodetab *nt, uint64_t nodeid, uint64_t *parent);
 bool fuse__nt_exists(struct hl_nodetab *nt, uint64_t nodeid);
 int fuse__nt_open(struct hl_nodetab *nt, uint64_t nodeid);
 int fuse__nt_close(struct hl_nodetab *nt, uint64_t nodeid);
+uint64_t fuse__nt_claim_closed_hidden(struct hl_nodetab *nt, uint64_t dir, const char *hidden);
 void fuse__nt_unname(struct hl_nodetab *nt, uint64_t nodeid, bool drop_open);
 int fuse__nt_ref(struct hl_nodetab *nt, uint64_t nodeid);
 int fuse__nt_exchange(struct hl_nodetab *nt, uint64_t dir1, const char *name1, uint64_t dir2,
@@ -227,5 +228,12 @@ void fuse__open_auto_cache(struct fuse *f, uint64_t nodeid, const char *path,
 void fuse__update_stat(struct fuse *f, uint64_t nodeid, const struct stat *st);
 int fuse__cleanup_init(struct fuse *f);
 void fuse__cleanup_fini(struct fuse *f);
+
+/* xattr.c: extended attributes */
+void fuse__ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		       size_t size, int flags);
+void fuse__ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void fuse__ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fuse__ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 #endif

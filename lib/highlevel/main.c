@@ -8,6 +8,7 @@
  */
 #include "highlevel_i.h"
 #include "export_i.h"
+#include "api318_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,7 +128,12 @@ out_free:
 	hl_free(f);
 	return NULL;
 }
+#if RINGFUSE_ABI >= 318
+/* libfuse 3.17+ keeps fuse_new@FUSE_3.1 for old binaries only: new ones call _fuse_new_31. */
+FUSE_SYMVER(fuse_new_31, "fuse_new@FUSE_3.1");
+#else
 FUSE_SYMVER(fuse_new_31, "fuse_new@@FUSE_3.1");
+#endif
 
 /* The 3.0 ABI takes the same arguments; only binaries built against 3.0 headers land here. */
 FUSE_EXPORT struct fuse *fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
@@ -379,3 +385,38 @@ out_args:
 	fuse_opt_free_args(&args);
 	return res;
 }
+
+#if RINGFUSE_ABI >= 318
+/*
+ * libfuse 3.17+'s versioned high-level constructors (libfuse3.so.4 only): the header inlines
+ * pass the version they were compiled with. Here rather than in api318.c, which the low-level
+ * core calls: the high-level layer sits on top and only calls down.
+ */
+FUSE_EXPORT int fuse_main_real_versioned(int argc, char *argv[], const struct fuse_operations *op,
+					 size_t op_size, struct libfuse_version *version,
+					 void *user_data)
+{
+	/* fuse_main()'s exit code for "could not even start". */
+	if (fuse__api_version_check(version, __func__) < 0)
+		return 1;
+	return fuse_main_real(argc, argv, op, op_size, user_data);
+}
+
+FUSE_EXPORT struct fuse *_fuse_new_31(struct fuse_args *args, const struct fuse_operations *op,
+				      size_t op_size, struct libfuse_version *version,
+				      void *user_data)
+{
+	if (fuse__api_version_check(version, __func__) < 0)
+		return NULL;
+	return fuse_new_31(args, op, op_size, user_data);
+}
+
+FUSE_EXPORT struct fuse *_fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
+				      size_t op_size, struct libfuse_version *version,
+				      void *user_data)
+{
+	if (fuse__api_version_check(version, __func__) < 0)
+		return NULL;
+	return fuse_new_30(args, op, op_size, user_data);
+}
+#endif

@@ -606,6 +606,29 @@ out:
 	return res;
 }
 
+/*
+ * After unlink hid dir/hidden: a release that ran between the unlink's open check and the
+ * hiding found the file not hidden yet and left it alone (libfuse 3.15 fixed the same race).
+ * Returns the node id when the hidden node has no open handle any more and claims it as
+ * fuse__nt_close() would (the caller unlinks the file and calls fuse__nt_unname()); 0 while a
+ * handle is still open, whose release will unlink it.
+ */
+uint64_t fuse__nt_claim_closed_hidden(struct hl_nodetab *nt, uint64_t dir, const char *hidden)
+{
+	struct hl_node *n;
+	uint64_t id = 0;
+
+	pthread_mutex_lock(&nt->lock);
+	n = find_child(nt, dir, hidden);
+	if (n && n->hidden && n->open_count == 0) {
+		n->open_count++;
+		n->hidden = false;
+		id = n->nodeid;
+	}
+	pthread_mutex_unlock(&nt->lock);
+	return id;
+}
+
 /* Drop the name of nodeid (a hidden file now unlinked) and the open count close() kept. */
 void fuse__nt_unname(struct hl_nodetab *nt, uint64_t nodeid, bool drop_open)
 {

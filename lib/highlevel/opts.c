@@ -47,6 +47,14 @@ static const struct fuse_opt hl_opts[] = {
 	CONF_OPT("modules=%s", modules, 0),
 	CONF_OPT("intr", intr, 1),
 	CONF_OPT("intr_signal=%d", intr_signal, 0),
+#if RINGFUSE_ABI >= 318
+	/* libfuse 3.17's options (struct fuse_config of the 3.17 layout has the fields). */
+	CONF_OPT("fmask=", set_mode, 1),
+	CONF_OPT("fmask=%o", fmask, 0),
+	CONF_OPT("dmask=", set_mode, 1),
+	CONF_OPT("dmask=%o", dmask, 0),
+	CONF_OPT("parallel_direct_write=%d", parallel_direct_writes, 0),
+#endif
 	FUSE_OPT_END
 };
 
@@ -110,5 +118,11 @@ FUSE_EXPORT void fuse_lib_help(struct fuse_args *args)
 "    -o remember=T          keep forgotten inode numbers for T seconds (0)\n"
 "    -o intr                let interrupts reach the filesystem as a signal\n"
 "    -o intr_signal=NUM     the signal used by -o intr (%d)\n", SIGUSR1);
+#if RINGFUSE_ABI >= 318
+	printf(
+"    -o fmask=M             permissions of files are 0777 & ~M (octal; before umask=)\n"
+"    -o dmask=M             permissions of directories are 0777 & ~M (octal; before umask=)\n"
+"    -o parallel_direct_write=1  direct_io files take concurrent writes\n");
+#endif
 	fuse_lowlevel_help();
 }

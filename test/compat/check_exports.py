@@ -11,7 +11,13 @@ With --lowlevel only the low-level API is required (the high-level fuse.h/CUSE A
 later); symbols of the high-level API that ours already exports are still checked for their
 version.
 
+With --reference LIST, SYSTEM is not a library but a recorded list (test/compat/exports-3.18.txt:
+libfuse 3.18's libfuse3.so.4, which no Debian 12 package provides): its soname, version nodes
+with their parents and symbol versions are required of OURS instead; only ringfuse_* may be
+exported beyond them, in RINGFUSE_0.1.
+
 usage: check_exports.py [--lowlevel] OURS.so SYSTEM.so
+       check_exports.py --reference OURS.so LIST
 Exit 0 pass, 1 fail, 77 when objdump is missing.
 """
 import argparse
@@ -66,6 +72,83 @@ def exports(lib):
     return result
 
 
+def version_nodes(lib):
+    """Return {node: parent or None} from the library's version definitions."""
+    nodes, current = {}, None
+    in_defs = False
+    for line in run(['objdump', '-p', lib]).splitlines():
+        if line.startswith('Version definitions:'):
+            in_defs = True
+            continue
+        if in_defs:
+            if not line.strip() or line.startswith('Version References'):
+                break
+            parts = line.split()
+            if line.startswith(('\t', ' ')) and len(parts) == 1:
+                nodes[current] = parts[0]
+            elif len(parts) >= 4:
+                current = parts[3]
+                nodes.setdefault(current, None)
+    return nodes
+
+
+def load_reference(path):
+    """Return (soname, {node: parent}, {(name, version): kind}) from a recorded list."""
+    so, nodes, syms = None, {}, {}
+    for line in open(path, encoding='utf-8'):
+        line = line.split('#', 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if parts[0] == 'soname':
+            so = parts[1]
+        elif parts[0] == 'node':
+            nodes[parts[1]] = parts[2] if len(parts) > 2 else None
+        elif '@@' in line:
+            name, version = line.split('@@')
+            syms[(name, version)] = 'default'
+        else:
+            name, version = line.split('@')
+            syms[(name, version)] = 'hidden'
+    return so, nodes, syms
+
+
+def check_reference(ours_lib, path):
+    """The --reference mode: OURS against a recorded list."""
+    want_so, want_nodes, want = load_reference(path)
+    ours = exports(ours_lib)
+    failures = []
+    got = soname(ours_lib)
+    if got != want_so:
+        failures.append(f"soname is {got}, want {want_so}")
+    nodes = version_nodes(ours_lib)
+    nodes.pop(got, None)  # the first definition is the soname itself
+    for node, parent in want_nodes.items():
+        if node not in nodes:
+            failures.append(f"missing version node {node}")
+        elif nodes[node] != parent:
+            failures.append(f"node {node} inherits {nodes[node]}, want {parent}")
+    for node in nodes:
+        if node not in want_nodes and node != EXTENSION_NODE:
+            failures.append(f"unexpected version node {node}")
+    for k, v in sorted(want.items()):
+        if k not in ours:
+            failures.append(f"missing: {fmt(k, v)}")
+        elif ours[k] != v:
+            failures.append(f"wrong default/non-default: {fmt(k, v)} (ours: {fmt(k, ours[k])})")
+    for k, v in sorted(ours.items()):
+        if k in want or k[0] == k[1]:  # k[0] == k[1]: the node's own definition entry
+            continue
+        if k[1] == EXTENSION_NODE and k[0].startswith('ringfuse_'):
+            continue
+        failures.append(f"unexpected export: {fmt(k, v)}")
+    for f in failures:
+        print('FAIL ' + f)
+    print(f"reference {path}: {len(want)} symbol versions in {len(want_nodes)} nodes; ours "
+          f"exports {len(ours)}; {len(failures)} problem(s)")
+    return 1 if failures else 0
+
+
 def soname(lib):
     m = re.search(r'^\s*SONAME\s+(\S+)', run(['objdump', '-p', lib]), re.M)
     return m.group(1) if m else None
@@ -79,12 +162,15 @@ def fmt(key, kind):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--lowlevel', action='store_true')
+    ap.add_argument('--reference', action='store_true')
     ap.add_argument('ours')
     ap.add_argument('system')
     args = ap.parse_args()
     if not shutil.which('objdump'):
         print('objdump not found (binutils)')
         return 77
+    if args.reference:
+        return check_reference(args.ours, args.system)
 
     ours = exports(args.ours)
     system = exports(args.system)

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""What a user gets from `meson install`: the headers under include/fuse3/, libfuse3.so.3 and
-the fuse3.pc / ringfuse.pc files. Installs the build into a scratch DESTDIR, then builds
-example/hello_ll.c the way a filesystem's own build does (`cc $(pkg-config --cflags --libs
-fuse3)`, pkg-config pointed at the scratch tree only) and checks that the program:
+"""What a user gets from `meson install`: the headers under include/fuse3/ (with the generated
+libfuse_config.h), libfuse3.so.4 with the libfuse3.so development link, libfuse3.so.3 without
+one, and the fuse3.pc / ringfuse.pc files. Installs the build into a scratch DESTDIR, then
+builds example/hello_ll.c the way a filesystem's own build does (`cc $(pkg-config --cflags
+--libs fuse3)`, pkg-config pointed at the scratch tree only) and checks that the program:
   - was compiled from our installed headers (the build fails if <ringfuse.h> is not there),
-  - records the soname libfuse3.so.3 and nothing else FUSE-related,
+  - records the soname libfuse3.so.4 and nothing else FUSE-related (as with libfuse 3.17+),
   - runs on the installed library (`-V` prints ringfuse's version line), and
   - that ringfuse.pc names the same headers and library.
+It also builds hello_ll for the 3.14 ABI (-DRINGFUSE_ABI=314, -l:libfuse3.so.3), which must
+record libfuse3.so.3 and run on it.
 Usage: check_install.py BUILD_DIR SOURCE_ROOT CC...
 """
 import os
@@ -66,8 +69,17 @@ def main():
                    os.path.isfile(os.path.join(d, "ringfuse.h")) for d in incdirs):
             problems.append("no -I directory of fuse3.pc holds fuse_lowlevel.h and ringfuse.h "
                             "(%s)" % incdirs)
-        if not any(os.path.exists(os.path.join(d, "libfuse3.so.3")) for d in libdirs):
-            problems.append("no -L directory of fuse3.pc holds libfuse3.so.3 (%s)" % libdirs)
+        for lib in ("libfuse3.so.3", "libfuse3.so.4", "libfuse3.so"):
+            if not any(os.path.exists(os.path.join(d, lib)) for d in libdirs):
+                problems.append("no -L directory of fuse3.pc holds %s (%s)" % (lib, libdirs))
+        for d in libdirs:
+            dev = os.path.join(d, "libfuse3.so")
+            if os.path.islink(dev) and not os.path.realpath(dev).startswith(
+                    os.path.realpath(os.path.join(d, "libfuse3.so.4"))):
+                problems.append("libfuse3.so points at %s, want libfuse3.so.4's file" %
+                                os.readlink(dev))
+        if not any(os.path.isfile(os.path.join(d, "libfuse_config.h")) for d in incdirs):
+            problems.append("libfuse_config.h is not installed next to the headers")
 
         # A probe that only compiles against our headers, plus the example itself.
         probe = os.path.join(tmp, "probe.c")
@@ -84,26 +96,36 @@ def main():
         if r2.returncode != 0:
             problems.append("the installed headers lack ringfuse.h or the io-uring "
                             "capability:\n" + r2.stdout)
-        if r.returncode == 0:
-            r = run(["readelf", "-d", exe])
+        # The 3.14 ABI: same headers, -DRINGFUSE_ABI=314, linked to the soname itself.
+        exe3 = os.path.join(tmp, "hello_ll_so3")
+        flags3 = [f for f in flags["fuse3"] if f != "-lfuse3"] + ["-l:libfuse3.so.3"]
+        r3 = run(cc + ["-DFUSE_USE_VERSION=314", "-DRINGFUSE_ABI=314", "-o", exe3,
+                       os.path.join(src, "example", "hello_ll.c")] + flags3, env=env)
+        if r3.returncode != 0:
+            problems.append("building hello_ll for libfuse3.so.3 failed:\n" + r3.stdout)
+        built = [(exe, "libfuse3.so.4")] if r.returncode == 0 else []
+        built += [(exe3, "libfuse3.so.3")] if r3.returncode == 0 else []
+        for prog, soname in built:
+            r = run(["readelf", "-d", prog])
             needed = [l.split("[")[1].rstrip("]") for l in r.stdout.splitlines()
                       if "(NEEDED)" in l]
             fuse_needed = [n for n in needed if "fuse" in n]
-            if fuse_needed != ["libfuse3.so.3"]:
-                problems.append("hello_ll needs %s, want exactly libfuse3.so.3" % fuse_needed)
+            if fuse_needed != [soname]:
+                problems.append("%s needs %s, want exactly %s" % (prog, fuse_needed, soname))
             env_run = dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
-            r = run([exe, "-V"], env=env_run)
+            r = run([prog, "-V"], env=env_run)
             if r.returncode != 0 or "ringfuse" not in r.stdout:
-                problems.append("hello_ll -V on the installed library (exit %d) did not name "
-                                "ringfuse:\n%s" % (r.returncode, r.stdout))
+                problems.append("%s -V on the installed library (exit %d) did not name "
+                                "ringfuse:\n%s" % (prog, r.returncode, r.stdout))
             else:
-                print("hello_ll -V: " + " | ".join(r.stdout.strip().splitlines()))
+                print("%s -V: %s" % (soname, " | ".join(r.stdout.strip().splitlines())))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if problems:
         print("\n".join("FAIL: " + p for p in problems))
         return 1
-    print("install: headers, libfuse3.so.3, fuse3.pc and ringfuse.pc usable from a DESTDIR")
+    print("install: headers, libfuse3.so.4, libfuse3.so.3, fuse3.pc and ringfuse.pc usable "
+          "from a DESTDIR")
     return 0
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Compare the `key value` facts printed by a probe built against ringfuse's headers (OURS)
-with the same probe built against the system's libfuse 3.14 headers (SYSTEM).
+with the same probe built against the system's libfuse 3.14 headers (SYSTEM), or with a
+recorded run against libfuse 3.18.2's headers (SYSTEM a .txt file).
 
 Every key the system build prints must appear in ours with the same value; keys only ours
 prints are listed for information, except `selfcheck.*` keys, which must say `ok`.
@@ -14,13 +15,18 @@ MIN_FACTS = 100  # a probe printing fewer facts than this is broken, not compati
 
 
 def facts(exe):
-    """Run one probe and return its facts as an ordered dict key -> value."""
-    try:
-        out = subprocess.run([exe], check=True, capture_output=True, text=True,
-                             timeout=30).stdout
-    except (OSError, subprocess.SubprocessError) as e:
-        print(f"cannot run {exe}: {e}")
-        sys.exit(1)
+    """Run one probe (or read a recorded run: a .txt file, # comments allowed) and return its
+    facts as an ordered dict key -> value."""
+    if exe.endswith('.txt'):
+        with open(exe, encoding='utf-8') as f:
+            out = ''.join(l for l in f if not l.startswith('#'))
+    else:
+        try:
+            out = subprocess.run([exe], check=True, capture_output=True, text=True,
+                                 timeout=30).stdout
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"cannot run {exe}: {e}")
+            sys.exit(1)
     result = {}
     for line in out.splitlines():
         key, _, value = line.partition(' ')

@@ -56,10 +56,15 @@ static void print_file_info_bits(void)
 
 	/* ringfuse names the first padding bit and the 32-bit padding2 word; the bytes must be
 	 * exactly those libfuse 3.14 gives its padding. */
-#ifdef LAYOUT_OURS
+#if defined(LAYOUT_OURS) && !defined(LAYOUT_V318)
 	FI_BIT("first_padding_bit", parallel_direct_writes);
 	memset(&fi, 0, sizeof(fi));
 	fi.backing_id = 0x12345678;
+#elif defined(LAYOUT_V318)
+	/* libfuse 3.15+ names the first padding bit itself; padding2 stays padding. */
+	FI_BIT("first_padding_bit", parallel_direct_writes);
+	memset(&fi, 0, sizeof(fi));
+	fi.padding2 = 0x12345678;
 #else
 	FI_BIT("first_padding_bit", padding);
 	memset(&fi, 0, sizeof(fi));
@@ -91,6 +96,9 @@ static void print_macros(void)
 	printf("macro.FUSE_BUFVEC_INIT %zu %zu %zu %zu %d %d %d %lld\n", bv.count, bv.idx, bv.off,
 	       bv.buf[0].size, (int)bv.buf[0].flags, bv.buf[0].mem == NULL, bv.buf[0].fd,
 	       (long long)bv.buf[0].pos);
+#ifdef LAYOUT_V318
+	printf("macro.FUSE_BUFVEC_INIT.mem_size %zu\n", bv.buf[0].mem_size);
+#endif
 	printf("macro.FUSE_MAKE_VERSION %d\n", FUSE_MAKE_VERSION(3, 12));
 }
 
@@ -105,12 +113,17 @@ static void print_selfchecks(void)
 		FUSE_CAP_DIRECT_IO_ALLOW_MMAP | FUSE_CAP_PASSTHROUGH |
 		FUSE_CAP_NO_EXPORT_SUPPORT | FUSE_CAP_OVER_IO_URING;
 
+#ifndef LAYOUT_V318
+	/* (From 3.17 on these bits are libfuse's own, listed among the constants.) */
 	printf("selfcheck.new_caps_disjoint %s\n", (old_caps & new_caps) ? "FAIL" : "ok");
+#else
+	(void)old_caps;
+#endif
 	printf("selfcheck.new_caps_fit_32bit %s\n", (new_caps >> 32) == 0 ? "ok" : "FAIL");
 	printf("selfcheck.over_io_uring_is_bit31 %s\n",
 	       FUSE_CAP_OVER_IO_URING == 0x80000000UL ? "ok" : "FAIL");
 	printf("selfcheck.backing_id_offset %s\n",
-	       offsetof(struct fuse_file_info, backing_id) == 8 &&
+	       offsetof(struct fuse_file_info, backing_id) == (RINGFUSE_ABI == 314 ? 8 : 36) &&
 	       sizeof(((struct fuse_file_info *)0)->backing_id) == 4 ? "ok" : "FAIL");
 }
 #endif
@@ -129,7 +142,7 @@ int main(void)
 	P_SIZE(fuse_opt) P_SIZE(fuse_forget_data) P_SIZE(fuse_custom_io)
 	P_SIZE(fuse_cmdline_opts) P_SIZE(LOOP_CONFIG_STRUCT) P_SIZE(fuse_lowlevel_ops)
 	P_SIZE(fuse_operations) P_SIZE(fuse_config) P_SIZE(fuse_context) P_SIZE(cuse_info)
-	P_SIZE(cuse_lowlevel_ops)
+	P_SIZE(cuse_lowlevel_ops) V318_SIZES(P_SIZE)
 
 	ALL_FIELDS(P_FIELD)
 	ALL_CONSTANTS(P_CONST)
@@ -137,7 +150,11 @@ int main(void)
 	printf("enum.fuse_buf_flags %zu\n", sizeof(enum fuse_buf_flags));
 	printf("enum.fuse_buf_copy_flags %zu\n", sizeof(enum fuse_buf_copy_flags));
 	printf("enum.fuse_log_level %zu\n", sizeof(enum fuse_log_level));
+#ifdef LAYOUT_V318
+	printf("enum.fuse_notify_entry_flags %zu\n", sizeof(enum fuse_notify_entry_flags));
+#else
 	printf("enum.fuse_expire_flags %zu\n", sizeof(enum fuse_expire_flags));
+#endif
 	printf("enum.fuse_readdir_flags %zu\n", sizeof(enum fuse_readdir_flags));
 	printf("enum.fuse_fill_dir_flags %zu\n", sizeof(enum fuse_fill_dir_flags));
 	printf("type.fuse_ino_t %zu\n", sizeof(fuse_ino_t));
@@ -177,6 +194,9 @@ int main(void)
 #endif
 #if defined(fuse_main)
 	printf("macro_fn.fuse_main 1\n");
+#endif
+#if defined(fuse_session_new)
+	printf("macro_fn.fuse_session_new 1\n");
 #endif
 
 	print_file_info_bits();

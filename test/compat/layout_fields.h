@@ -8,18 +8,61 @@
  *
  * Include after the fuse headers. S(struct, member) is expanded per member, C(name) per
  * integer constant.
+ *
+ * LAYOUT_V318 (FUSE_USE_VERSION 317 or later, or given with -D for the 3.18 ABI at an older
+ * API version) adds
+ * the members and constants of libfuse 3.17/3.18; the reference for those is a recorded run of
+ * the probe built against libfuse 3.18.2's headers (layout-3.18-*.txt).
  */
+#if FUSE_USE_VERSION >= 317 && !defined(LAYOUT_V318)
+#define LAYOUT_V318 1
+#endif
+
+#ifdef LAYOUT_V318
+#define V318_FILE_INFO(S) \
+	S(fuse_file_info, backing_id) S(fuse_file_info, compat_flags) S(fuse_file_info, reserved)
+#define V318_CONN_INFO(S) \
+	S(fuse_conn_info, max_backing_stack_depth) S(fuse_conn_info, capable_ext) \
+	S(fuse_conn_info, want_ext) S(fuse_conn_info, request_timeout)
+#define V318_BUF(S) S(fuse_buf, mem_size)
+#define V318_CUSTOM_IO(S) S(fuse_custom_io, clone_fd)
+#define V318_LOWLEVEL_OPS(S) S(fuse_lowlevel_ops, tmpfile) S(fuse_lowlevel_ops, statx)
+#define V318_OPERATIONS(S) S(fuse_operations, statx)
+#define V318_CONFIG(S) \
+	S(fuse_config, fmask) S(fuse_config, dmask) S(fuse_config, parallel_direct_writes) \
+	S(fuse_config, flags) S(fuse_config, reserved)
+#define V318_SIZES(P) P(libfuse_version)
+#define V318_FIELDS(S) \
+	S(libfuse_version, major) S(libfuse_version, minor) S(libfuse_version, hotfix) \
+	S(libfuse_version, padding)
+#define V318_CONSTANTS(C) \
+	C(FUSE_HOTFIX_VERSION) C(FUSE_CAP_HANDLE_KILLPRIV_V2) C(FUSE_CAP_SETXATTR_EXT) \
+	C(FUSE_CAP_DIRECT_IO_ALLOW_MMAP) C(FUSE_CAP_PASSTHROUGH) C(FUSE_CAP_NO_EXPORT_SUPPORT) \
+	C(FUSE_CAP_OVER_IO_URING) C(FUSE_BACKING_STACKED_UNDER) C(FUSE_BACKING_STACKED_OVER) \
+	C(FUSE_READDIR_DEFAULTS) C(FUSE_FILL_DIR_DEFAULTS) C(FUSE_LL_INVALIDATE)
+#else
+#define V318_FILE_INFO(S)
+#define V318_CONN_INFO(S)
+#define V318_BUF(S)
+#define V318_CUSTOM_IO(S)
+#define V318_LOWLEVEL_OPS(S)
+#define V318_OPERATIONS(S)
+#define V318_CONFIG(S)
+#define V318_SIZES(P)
+#define V318_FIELDS(S)
+#define V318_CONSTANTS(C)
+#endif
 
 #define FIELDS_FUSE_FILE_INFO(S) \
 	S(fuse_file_info, flags) S(fuse_file_info, fh) S(fuse_file_info, lock_owner) \
-	S(fuse_file_info, poll_events)
+	S(fuse_file_info, poll_events) V318_FILE_INFO(S)
 
 #define FIELDS_FUSE_CONN_INFO(S) \
 	S(fuse_conn_info, proto_major) S(fuse_conn_info, proto_minor) \
 	S(fuse_conn_info, max_write) S(fuse_conn_info, max_read) \
 	S(fuse_conn_info, max_readahead) S(fuse_conn_info, capable) S(fuse_conn_info, want) \
 	S(fuse_conn_info, max_background) S(fuse_conn_info, congestion_threshold) \
-	S(fuse_conn_info, time_gran) S(fuse_conn_info, reserved)
+	S(fuse_conn_info, time_gran) S(fuse_conn_info, reserved) V318_CONN_INFO(S)
 
 #define FIELDS_FUSE_CTX(S) \
 	S(fuse_ctx, uid) S(fuse_ctx, gid) S(fuse_ctx, pid) S(fuse_ctx, umask)
@@ -29,7 +72,7 @@
 	S(fuse_entry_param, attr_timeout) S(fuse_entry_param, entry_timeout)
 
 #define FIELDS_FUSE_BUF(S) \
-	S(fuse_buf, size) S(fuse_buf, flags) S(fuse_buf, mem) S(fuse_buf, fd) S(fuse_buf, pos)
+	S(fuse_buf, size) S(fuse_buf, flags) S(fuse_buf, mem) S(fuse_buf, fd) S(fuse_buf, pos) V318_BUF(S)
 
 #define FIELDS_FUSE_BUFVEC(S) \
 	S(fuse_bufvec, count) S(fuse_bufvec, idx) S(fuse_bufvec, off) S(fuse_bufvec, buf)
@@ -45,7 +88,7 @@
 
 #define FIELDS_FUSE_CUSTOM_IO(S) \
 	S(fuse_custom_io, writev) S(fuse_custom_io, read) S(fuse_custom_io, splice_receive) \
-	S(fuse_custom_io, splice_send)
+	S(fuse_custom_io, splice_send) V318_CUSTOM_IO(S)
 
 #define FIELDS_FUSE_CMDLINE_OPTS(S) \
 	S(fuse_cmdline_opts, singlethread) S(fuse_cmdline_opts, foreground) \
@@ -85,7 +128,7 @@
 	S(fuse_lowlevel_ops, write_buf) S(fuse_lowlevel_ops, retrieve_reply) \
 	S(fuse_lowlevel_ops, forget_multi) S(fuse_lowlevel_ops, flock) \
 	S(fuse_lowlevel_ops, fallocate) S(fuse_lowlevel_ops, readdirplus) \
-	S(fuse_lowlevel_ops, copy_file_range) S(fuse_lowlevel_ops, lseek)
+	S(fuse_lowlevel_ops, copy_file_range) S(fuse_lowlevel_ops, lseek) V318_LOWLEVEL_OPS(S)
 
 #define FIELDS_FUSE_OPERATIONS(S) \
 	S(fuse_operations, getattr) S(fuse_operations, readlink) \
@@ -108,7 +151,7 @@
 	S(fuse_operations, ioctl) S(fuse_operations, poll) \
 	S(fuse_operations, write_buf) S(fuse_operations, read_buf) \
 	S(fuse_operations, flock) S(fuse_operations, fallocate) \
-	S(fuse_operations, copy_file_range) S(fuse_operations, lseek)
+	S(fuse_operations, copy_file_range) S(fuse_operations, lseek) V318_OPERATIONS(S)
 
 #define FIELDS_FUSE_CONFIG(S) \
 	S(fuse_config, set_gid) S(fuse_config, gid) S(fuse_config, set_uid) \
@@ -120,7 +163,7 @@
 	S(fuse_config, auto_cache) S(fuse_config, no_rofd_flush) \
 	S(fuse_config, ac_attr_timeout_set) S(fuse_config, ac_attr_timeout) \
 	S(fuse_config, nullpath_ok) S(fuse_config, show_help) S(fuse_config, modules) \
-	S(fuse_config, debug)
+	S(fuse_config, debug) V318_CONFIG(S)
 
 #define FIELDS_FUSE_CONTEXT(S) \
 	S(fuse_context, fuse) S(fuse_context, uid) S(fuse_context, gid) \
@@ -144,7 +187,7 @@
 	FIELDS_FUSE_ARGS(S) FIELDS_FUSE_OPT(S) FIELDS_FUSE_FORGET_DATA(S) \
 	FIELDS_FUSE_CUSTOM_IO(S) FIELDS_FUSE_CMDLINE_OPTS(S) FIELDS_FUSE_LOOP_CONFIG(S) \
 	FIELDS_FUSE_LOWLEVEL_OPS(S) FIELDS_FUSE_OPERATIONS(S) FIELDS_FUSE_CONFIG(S) \
-	FIELDS_FUSE_CONTEXT(S) FIELDS_CUSE_INFO(S) FIELDS_CUSE_LOWLEVEL_OPS(S)
+	FIELDS_FUSE_CONTEXT(S) FIELDS_CUSE_INFO(S) FIELDS_CUSE_LOWLEVEL_OPS(S) V318_FIELDS(S)
 
 /* Every integer constant of libfuse 3.14's public headers (macros and enumerators). */
 #define ALL_CONSTANTS(C) \
@@ -175,5 +218,5 @@
 	C(FUSE_SET_ATTR_FILE) C(FUSE_SET_ATTR_KILL_PRIV) C(FUSE_SET_ATTR_OPEN) \
 	C(FUSE_SET_ATTR_TIMES_SET) C(FUSE_SET_ATTR_TOUCH) \
 	C(FUSE_READDIR_PLUS) C(FUSE_FILL_DIR_PLUS) \
-	C(CUSE_UNRESTRICTED_IOCTL)
+	C(CUSE_UNRESTRICTED_IOCTL) V318_CONSTANTS(C)
 

@@ -5,7 +5,8 @@
 Usage: test_bad_switches.py --daemon D
 
 Each case starts the daemon with one bad value (io_uring_q_depth=0, -1, 65537, 99999999999,
-abc, empty; FUSE_URING_QUEUE_DEPTH=abc, 0, -5, 70000, " 8"; FUSE_URING_ENABLE=yes) and
+abc, empty; FUSE_URING_QUEUE_DEPTH=abc, 0, -5, 70000, " 8"; FUSE_URING_ENABLE=yes;
+io_uring_inline with io_uring_workers) and
 requires: the daemon exits on its own with a non-zero status within 10 s, its stderr names
 the offending switch, and the mountpoint is not mounted. Good values are known to be
 accepted (depth 1 and 128 are what the other uring tests mount with). Needs no root: the
@@ -32,6 +33,8 @@ CASES = [
     (["-o", "io_uring"], {"FUSE_URING_QUEUE_DEPTH": "70000"}, "FUSE_URING_QUEUE_DEPTH"),
     (["-o", "io_uring"], {"FUSE_URING_QUEUE_DEPTH": " 8"}, "FUSE_URING_QUEUE_DEPTH"),
     ([], {"FUSE_URING_ENABLE": "yes"}, "FUSE_URING_ENABLE"),
+    (["-o", "io_uring", "-o", "io_uring_inline", "-o", "io_uring_workers"], {},
+     "io_uring_inline and io_uring_workers"),
 ]
 
 
