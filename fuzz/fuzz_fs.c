@@ -675,6 +675,10 @@ bool fz_begin(uint32_t opcode, uint64_t unique, void *arg, size_t arg_len)
 		return true;
 	fz_kernel_sizes(opcode, arg, arg_len);
 	switch (opcode) {
+	case FUSE_OPENDIR:
+		/* The kernel never sends unique 0; the reply would be dropped and with it the only
+		 * record of the handle the high-level layer allocated (a leak the kernel cannot cause). */
+		return unique != 0;
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
 	case FUSE_RELEASEDIR:
