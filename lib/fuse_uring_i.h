@@ -351,10 +351,17 @@ void uring_learn_init(struct uring_queue *q);
 /* ---- fuse_uring_sched.c: the queue threads' scheduling policy ---- */
 struct uring_pol {
 	int fd;                 /* /proc/thread-self/schedstat, -1: policy switching is off */
+	int stat_fd;            /* /proc/stat: whether the machine has an idle CPU */
 	bool idle;              /* the thread runs SCHED_IDLE now */
 	uint64_t epoch_start;   /* CLOCK_MONOTONIC ns */
 	uint64_t delay_start;   /* run delay ns at epoch_start */
-	uint64_t normal_since;  /* when the thread last went back to SCHED_OTHER */
+	uint64_t runs_start;    /* times the thread was put on a CPU, at epoch_start */
+	uint64_t room_at;       /* when /proc/stat was last read */
+	uint64_t cpu_idle;      /* idle and iowait ticks of all CPUs then */
+	uint64_t cpu_total;     /* all ticks of all CPUs then */
+	uint64_t room_since;    /* SCHED_OTHER: since when the machine had room, uncontended */
+	uint64_t quiet_runs;    /* SCHED_OTHER: times put on a CPU since room_since */
+	unsigned int starved;   /* times SCHED_IDLE starved: each doubles the wait for the next */
 };
 void uring_pol_init(struct uring_queue *q, struct uring_pol *pol);
 /* Once per round of the queue loop: switch policy when an epoch has passed. */

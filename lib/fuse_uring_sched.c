@@ -7,6 +7,7 @@
 #include "fuse_uring_i.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +16,38 @@
 #include <unistd.h>
 
 /*
- * Why a queue thread runs as SCHED_IDLE while its CPU has room. The kernel puts a request on
- * the queue of the CPU its caller runs on, so caller and queue thread share that CPU. When the
- * reply wakes the caller, the thread is still running there, and the scheduler prefers an idle
- * CPU: a caller with one request at a time hops between CPUs, every hop waking a halted vCPU
- * (measured on an idle 2-vCPU VM, 4k reads: 0.6 caller migrations per request, 24-29k IOPS).
- * A CPU whose only runnable task is SCHED_IDLE counts as idle for that choice, so the caller
- * stays, preempts the thread at once, and the two take turns on one CPU (70k IOPS).
- * SCHED_IDLE loses every contest for the CPU, though: next to a busy task the thread starves
- * (69 IOPS measured). So the thread watches its run delay (runnable but not running, from
- * /proc/thread-self/schedstat) over epochs of at least 10 ms: above 85% of an epoch it goes
- * back to SCHED_OTHER, and it tries SCHED_IDLE again only after a second in which the delay
- * stayed below 20%. Taking turns with the caller sits near 50%. Never used when the thread
- * could not switch back (unprivileged without RLIMIT_NICE) or RINGFUSE_RING_SCHED_IDLE=0.
- * A queue that handed requests to workers in a round goes back to SCHED_OTHER at once and
- * stays there until a second without hand-offs has passed.
+ * Why a queue thread runs as SCHED_IDLE while the machine has room. The kernel puts a request
+ * on the queue of the CPU its caller runs on, so caller and queue thread share that CPU. When
+ * the reply wakes the caller, the thread is still running there, and the scheduler prefers an
+ * idle CPU: a caller with one request at a time hops between CPUs, every hop waking a halted
+ * vCPU (measured on an idle 2-vCPU VM, 4k reads: 0.6 caller migrations per request, 24-29k
+ * IOPS). A CPU whose only runnable task is SCHED_IDLE counts as idle for that choice, so the
+ * caller stays, preempts the thread at once, and the two take turns on one CPU (70k IOPS).
+ *
+ * That only pays while some CPU is idle (there is nowhere to hop to otherwise), and it costs
+ * dearly when the CPU is not: SCHED_IDLE loses every contest for it, and next to a CPU-bound
+ * task the thread waits up to a second each time a request wakes it (69 IOPS measured). So
+ * SCHED_IDLE is earned, not given:
+ *   - a thread starts as SCHED_OTHER and goes to SCHED_IDLE only after URING_POL_QUIET_NS in
+ *     which the machine kept at least half a CPU idle (/proc/stat, read every
+ *     URING_POL_ROOM_NS) and the thread was put on a CPU URING_POL_QUIET_RUNS times without
+ *     waiting for it (under 20% of each 10 ms epoch). A daemon with nothing to do gathers no
+ *     evidence and stays SCHED_OTHER; so does one on a machine whose CPUs are all busy;
+ *   - a SCHED_IDLE thread goes back at once when the machine has no idle CPU left, or when an
+ *     epoch shows it waiting more than 85% of the time or URING_POL_IDLE_WAIT_NS per wake-up
+ *     (a busy task on its own CPU while others idle). Each such starvation doubles the quiet
+ *     time the thread needs before it tries again (up to 64 times), so a CPU that stays
+ *     busy costs one long wait per minute at most, not one a second.
+ * Never used when the thread could not switch back (unprivileged without RLIMIT_NICE), did
+ * not start as SCHED_OTHER, or RINGFUSE_RING_SCHED_IDLE=0. A queue that handed requests to
+ * workers in a round goes back to SCHED_OTHER at once and its quiet time starts again.
  */
 #define URING_POL_EPOCH_NS (10 * 1000 * 1000ULL)
-#define URING_POL_RETRY_NS (1000 * 1000 * 1000ULL)
+#define URING_POL_ROOM_NS (100 * 1000 * 1000ULL)
+#define URING_POL_QUIET_NS (1000 * 1000 * 1000ULL)
+#define URING_POL_QUIET_RUNS 200
+#define URING_POL_STARVED_MAX 6
+#define URING_POL_IDLE_WAIT_NS (250 * 1000ULL)
 #define URING_POL_HIGH_PCT 85
 #define URING_POL_LOW_PCT 20
 
@@ -44,9 +59,10 @@ static uint64_t uring_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int uring_run_delay(int fd, uint64_t *delay)
+/* schedstat: time on a CPU, time runnable but waiting (run delay), times put on a CPU. */
+static int uring_run_delay(int fd, uint64_t *delay, uint64_t *runs)
 {
-	unsigned long long run, wait;
+	unsigned long long run, wait, count;
 	char buf[96];
 	ssize_t n;
 
@@ -54,9 +70,10 @@ static int uring_run_delay(int fd, uint64_t *delay)
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &run, &wait) != 2)
+	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &count) != 3)
 		return -EIO;
 	*delay = wait;
+	*runs = count;
 	return 0;
 }
 
@@ -107,37 +124,100 @@ static bool uring_can_leave_idle(void)
 	return rl.rlim_cur == RLIM_INFINITY || (rlim_t)(20 - nice) <= rl.rlim_cur;
 }
 
+/*
+ * Idle and total ticks of all CPUs, from the first line of /proc/stat ("cpu  user nice system
+ * idle iowait irq softirq steal ...").
+ */
+static int uring_cpu_ticks(int fd, uint64_t *idle, uint64_t *total)
+{
+	unsigned long long v[8];
+	char buf[256];
+	ssize_t n;
+	int i;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -EIO;
+	*idle = v[3] + v[4];
+	*total = 0;
+	for (i = 0; i < 8; i++)
+		*total += v[i];
+	return 0;
+}
+
 void uring_pol_init(struct uring_queue *q, struct uring_pol *pol)
 {
 	const char *v = getenv("RINGFUSE_RING_SCHED_IDLE");
 	int policy = sched_getscheduler(0);
 
-	*pol = (struct uring_pol){ .fd = -1 };
+	(void)q;
+	*pol = (struct uring_pol){ .fd = -1, .stat_fd = -1 };
 	/* Only a plain SCHED_OTHER thread of ours; a real-time or batch setup is the user's. */
 	if ((v && strcmp(v, "0") == 0) || policy != SCHED_OTHER || !uring_can_leave_idle())
 		return;
 	pol->fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-	if (pol->fd < 0)
-		return;
+	pol->stat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
 	pol->epoch_start = uring_now_ns();
-	if (uring_run_delay(pol->fd, &pol->delay_start) < 0 || uring_set_idle(true) < 0) {
-		close(pol->fd);
-		pol->fd = -1;
+	pol->room_at = pol->epoch_start;
+	pol->room_since = pol->epoch_start;
+	if (pol->fd < 0 || pol->stat_fd < 0 ||
+	    uring_run_delay(pol->fd, &pol->delay_start, &pol->runs_start) < 0 ||
+	    uring_cpu_ticks(pol->stat_fd, &pol->cpu_idle, &pol->cpu_total) < 0)
+		uring_pol_fini(pol);
+}
+
+static void uring_pol_normal(struct uring_queue *q, struct uring_pol *pol, uint64_t now)
+{
+	int err;
+
+	pol->room_since = now;
+	pol->quiet_runs = 0;
+	if (!pol->idle)
+		return;
+	err = uring_set_idle(false);
+	if (err < 0) {
+		fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: cannot leave SCHED_IDLE: %s\n",
+			 q->qid, strerror(-err));
+		uring_pol_fini(pol);
 		return;
 	}
-	pol->idle = true;
-	if (q->ring->se->debug)
-		fuse_log(FUSE_LOG_DEBUG, "fuse: ring queue %u: SCHED_IDLE while the CPU has room\n",
-			 q->qid);
+	pol->idle = false;
+}
+
+/* Every URING_POL_ROOM_NS: did the machine keep half a CPU idle? -1: not time yet. */
+static int uring_pol_room(struct uring_pol *pol, uint64_t now)
+{
+	uint64_t idle, total, didle, dtotal;
+	long ncpu;
+
+	if (now - pol->room_at < URING_POL_ROOM_NS)
+		return -1;
+	if (uring_cpu_ticks(pol->stat_fd, &idle, &total) < 0)
+		return 0;
+	didle = idle - pol->cpu_idle;
+	dtotal = total - pol->cpu_total;
+	pol->cpu_idle = idle;
+	pol->cpu_total = total;
+	pol->room_at = now;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (dtotal == 0 || ncpu < 1)
+		return -1;
+	/* idle CPUs on average = didle / dtotal * ncpu; at least one half */
+	return didle * (uint64_t)ncpu * 2 >= dtotal;
 }
 
 void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 {
-	uint64_t now, delay = 0, pct;
-	int err;
+	uint64_t now, delay = 0, runs = 0, ddelay, druns, pct, per_run, quiet;
+	int room;
 
 	if (pol->fd < 0)
 		return;
+	now = uring_now_ns();
 	if (q->handed_off_round) {
 		/*
 		 * Workers are in play: they wake the queue thread with every reply, and a
@@ -146,45 +226,60 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 		 * /dev/fuse). The CPU-sharing trick is for inline handlers only.
 		 */
 		q->handed_off_round = false;
-		if (pol->idle && uring_set_idle(false) == 0)
-			pol->idle = false;
-		pol->normal_since = uring_now_ns();
+		uring_pol_normal(q, pol, now);
 		return;
 	}
-	now = uring_now_ns();
 	if (now - pol->epoch_start < URING_POL_EPOCH_NS)
 		return;
-	if (uring_run_delay(pol->fd, &delay) < 0)
+	if (uring_run_delay(pol->fd, &delay, &runs) < 0)
 		return;
-	pct = (delay - pol->delay_start) * 100 / (now - pol->epoch_start);
+	ddelay = delay - pol->delay_start;
+	druns = runs - pol->runs_start;
+	pct = ddelay * 100 / (now - pol->epoch_start);
+	per_run = druns ? ddelay / druns : 0;
 	pol->epoch_start = now;
 	pol->delay_start = delay;
-	if (pol->idle && pct > URING_POL_HIGH_PCT) {
-		err = uring_set_idle(false);
-		if (err < 0) {
-			fuse_log(FUSE_LOG_ERR,
-				 "fuse: ring queue %u: cannot leave SCHED_IDLE: %s\n", q->qid,
-				 strerror(-err));
-			close(pol->fd);
-			pol->fd = -1;
-			return;
+	pol->runs_start = runs;
+	room = uring_pol_room(pol, now);
+	if (pol->idle) {
+		bool starved = pct > URING_POL_HIGH_PCT || per_run > URING_POL_IDLE_WAIT_NS;
+
+		if (starved || room == 0) {
+			if (q->ring->se->debug)
+				fuse_log(FUSE_LOG_DEBUG,
+					 "fuse: ring queue %u: SCHED_OTHER (%s; waited %llu%%, %llu us per wake-up)\n",
+					 q->qid, starved ? "starved" : "no idle CPU",
+					 (unsigned long long)pct, (unsigned long long)(per_run / 1000));
+			if (starved && pol->starved < URING_POL_STARVED_MAX)
+				pol->starved++;
+			uring_pol_normal(q, pol, now);
 		}
-		pol->idle = false;
-		pol->normal_since = now;
-	} else if (!pol->idle && pct >= URING_POL_LOW_PCT) {
-		pol->normal_since = now; /* still contended: the second starts again */
-	} else if (!pol->idle && now - pol->normal_since >= URING_POL_RETRY_NS) {
-		if (uring_set_idle(true) == 0)
-			pol->idle = true;
+		return;
+	}
+	if (room == 0 || pct >= URING_POL_LOW_PCT) {
+		pol->room_since = now; /* busy or contended: the quiet time starts again */
+		pol->quiet_runs = 0;
+		return;
+	}
+	pol->quiet_runs += druns;
+	quiet = URING_POL_QUIET_NS << pol->starved;
+	if (room == 1 && now - pol->room_since >= quiet &&
+	    pol->quiet_runs >= URING_POL_QUIET_RUNS && uring_set_idle(true) == 0) {
+		pol->idle = true;
+		if (q->ring->se->debug)
+			fuse_log(FUSE_LOG_DEBUG, "fuse: ring queue %u: SCHED_IDLE while the machine has room\n",
+				 q->qid);
 	}
 }
 
 void uring_pol_fini(struct uring_pol *pol)
 {
-	if (pol->fd < 0)
-		return;
 	if (pol->idle)
 		(void)uring_set_idle(false);
-	close(pol->fd);
-	pol->fd = -1;
+	pol->idle = false;
+	if (pol->fd >= 0)
+		close(pol->fd);
+	if (pol->stat_fd >= 0)
+		close(pol->stat_fd);
+	pol->fd = pol->stat_fd = -1;
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Next to CPU-bound processes, the ring's queue threads never run SCHED_IDLE.
+
+Usage: test_sched_busy.py --daemon gate_ll [--seconds S]
+
+A SCHED_IDLE thread loses every contest for its CPU: next to a CPU-bound process it waits up
+to a second each time a request wakes it (tens of reads per second instead of thousands).
+The queue threads may use SCHED_IDLE only while their CPU has room (lib/fuse_uring_sched.c).
+
+One spinning process is pinned to every CPU before the mount. gate_ll (no gate: a READ
+answers at once, direct_io) is then mounted over the ring and left alone for a while, read
+one request at a time, left alone again and read again, while the policy of every queue
+thread is sampled every 20 ms. Every sample must be SCHED_OTHER, every read must return the
+right data, and the reads must have been served by the ring.
+
+It fails on a controller that starts its threads as SCHED_IDLE, or that returns to it after
+a second in which the thread was seldom runnable (a thread that mostly sleeps always is).
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import ringtest
+import harness
+
+SCHED_IDLE = getattr(os, "SCHED_IDLE", 5)
+SAMPLE_S = 0.02
+
+
+def start_spinners():
+    procs = []
+    for cpu in sorted(os.sched_getaffinity(0)):
+        p = subprocess.Popen(["sh", "-c", "while :; do :; done"],
+                             preexec_fn=lambda c=cpu: os.sched_setaffinity(0, {c}))
+        procs.append(p)
+    return procs
+
+
+def stop_spinners(procs):
+    for p in procs:
+        try:
+            p.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        p.wait()
+
+
+def queue_tids(pid):
+    tids = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().startswith("fuse-ring-"):
+                    tids.append(int(tid))
+        except OSError:
+            pass
+    return tids
+
+
+class Sampler(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.stop = threading.Event()
+        self.samples = 0
+        self.idle = []  # (seconds since start, phase, tid)
+        self.phase = "idle after mount"
+        self.t0 = time.monotonic()
+
+    def run(self):
+        while not self.stop.wait(SAMPLE_S):
+            for tid in queue_tids(self.pid):
+                try:
+                    policy = os.sched_getscheduler(tid)
+                except OSError:
+                    continue
+                self.samples += 1
+                if policy == SCHED_IDLE:
+                    self.idle.append((time.monotonic() - self.t0, self.phase, tid))
+
+
+def read_for(mnt, seconds, errors):
+    fd = os.open(os.path.join(mnt, "data"), os.O_RDONLY)
+    n = 0
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            got = os.pread(fd, 4096, 0)
+            if got != b"g" * 4096:
+                errors.append("read %d: wrong data (%d bytes)" % (n, len(got)))
+                break
+            n += 1
+    except OSError as e:
+        errors.append("read %d: %s" % (n, e))
+    finally:
+        os.close(fd)
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--daemon", required=True)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    a = ap.parse_args()
+    ringtest.need_root_and_param()
+    problems, mounts, errors = [], [], []
+    dmesg = harness.DmesgWatch()
+    dmesg.start()
+    spinners = start_spinners()
+    reads = 0
+    try:
+        with harness.UringParam("Y"):
+            m = ringtest.Mount(a.daemon, opts=["gate=1"], source=False)
+            mounts.append(m)
+            with m:
+                sampler = Sampler(m.proc.pid)
+                sampler.start()
+                try:
+                    time.sleep(a.seconds / 2)
+                    for phase in ("reading", "idle between reads", "reading again"):
+                        sampler.phase = phase
+                        if phase.startswith("idle"):
+                            time.sleep(a.seconds / 2)
+                        else:
+                            reads += read_for(m.mnt, a.seconds, errors)
+                        if errors:
+                            break
+                finally:
+                    sampler.stop.set()
+                    sampler.join()
+            ringtest.log("%d reads, %d policy samples of queue threads, %d SCHED_IDLE" %
+                         (reads, sampler.samples, len(sampler.idle)))
+            problems += errors[:5]
+            if sampler.samples == 0:
+                problems.append("no queue thread was ever seen: is the ring on?")
+            for t, phase, tid in sampler.idle[:5]:
+                problems.append("queue thread %d ran SCHED_IDLE at %.2f s (%s) while every "
+                                "CPU was busy" % (tid, t, phase))
+            problems += m.problems
+            if m.stats is not None:
+                m.print_stats()
+                problems += m.ring_problems(min_requests=1)
+                served = m.queue_sum("requests")
+                if served < reads:
+                    problems.append("the ring carried %d requests for %d reads" %
+                                    (served, reads))
+    finally:
+        stop_spinners(spinners)
+    return ringtest.finish(problems, mounts, dmesg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
