@@ -118,8 +118,9 @@ static void hp_destroy(void *userdata)
 
 	if (fs->o.stats)
 		fprintf(stderr, "passthrough_hp-stats: inodes=%zu cached_fds=%ld reopens=%llu "
-			"getxattr=%llu ring_reads=%llu\n", fs->ninodes, fs->cached,
+			"reused_ino=%llu getxattr=%llu ring_reads=%llu\n", fs->ninodes, fs->cached,
 			(unsigned long long)atomic_load(&fs->n_reopen),
+			(unsigned long long)atomic_load(&fs->n_reused_ino),
 			(unsigned long long)atomic_load(&fs->n_getxattr),
 			(unsigned long long)atomic_load(&fs->n_ring_reads));
 }

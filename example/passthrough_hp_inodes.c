@@ -270,6 +270,79 @@ static void table_remove_locked(struct hp_fs *fs, struct hp_inode *in)
 	}
 }
 
+/*
+ * Is @in (found by the dev and inode number of the object at @name in @dirfd, or of the
+ * object open as @dirfd when @at_flags has AT_EMPTY_PATH) that object, or an older one with
+ * the same number? ext4 and others hand a deleted object's inode number to the next new one
+ * at once, while the kernel may still hold the old node (its FORGET not sent yet); an entry
+ * taken for the new object would reopen the deleted one by its handle (ESTALE) or, through a
+ * cached descriptor, create files inside a deleted directory. Handles carry a generation and
+ * tell the two apart; an inode without a handle keeps its descriptor, whose link count is 0
+ * once its object is gone (an object that still exists cannot share its number).
+ */
+static bool inode_same_object(struct hp_inode *in, int dirfd, const char *name, int at_flags)
+{
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} probe;
+	struct stat old;
+	int mount_id;
+	bool same = true;
+
+	if (in->handle != NULL) {
+		probe.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (name_to_handle_at(dirfd, name, &probe.fh, &mount_id, at_flags) < 0)
+			return true; /* cannot tell: the number is all there is */
+		return probe.fh.handle_type == in->handle->handle_type &&
+		       probe.fh.handle_bytes == in->handle->handle_bytes &&
+		       memcmp(probe.fh.f_handle, in->handle->f_handle, probe.fh.handle_bytes) == 0;
+	}
+	pthread_mutex_lock(&in->lock);
+	if (in->fd >= 0 && fstat(in->fd, &old) == 0 && old.st_nlink == 0)
+		same = false;
+	pthread_mutex_unlock(&in->lock);
+	return same;
+}
+
+/*
+ * Take a lookup reference on the table's inode for the object described by @st (at @name in
+ * @dirfd, see inode_same_object). NULL when there is none, or when the one there was an older
+ * object with the same number: that one leaves the table (the kernel's references to it stay
+ * valid until their FORGET), so the caller makes a new inode.
+ */
+static struct hp_inode *table_ref_checked(struct hp_fs *fs, const struct stat *st, int dirfd,
+					  const char *name, int at_flags)
+{
+	struct hp_inode *in;
+	bool same;
+
+	pthread_mutex_lock(&fs->table_lock);
+	in = table_find_locked(fs, st->st_dev, st->st_ino);
+	if (in != NULL)
+		in->nlookup++;
+	if (in == NULL || (in->ctime.tv_sec == st->st_ctim.tv_sec &&
+			   in->ctime.tv_nsec == st->st_ctim.tv_nsec)) {
+		pthread_mutex_unlock(&fs->table_lock);
+		return in;
+	}
+	pthread_mutex_unlock(&fs->table_lock);
+
+	/* changed since last seen: the same object changed, or another object (slow path) */
+	same = inode_same_object(in, dirfd, name, at_flags);
+	pthread_mutex_lock(&fs->table_lock);
+	if (same)
+		in->ctime = st->st_ctim;
+	else if (table_find_locked(fs, st->st_dev, st->st_ino) == in)
+		table_remove_locked(fs, in);
+	pthread_mutex_unlock(&fs->table_lock);
+	if (same)
+		return in;
+	atomic_fetch_add_explicit(&fs->n_reused_ino, 1, memory_order_relaxed);
+	hp_unref(fs, in, 1);
+	return NULL;
+}
+
 void inode_free(struct hp_fs *fs, struct hp_inode *in)
 {
 	pthread_mutex_lock(&in->lock);
@@ -313,6 +386,7 @@ static int inode_new(struct hp_fs *fs, int fd, const struct stat *st, bool keep_
 	}
 	in->dev = st->st_dev;
 	in->ino = st->st_ino;
+	in->ctime = st->st_ctim;
 	in->fd = -1;
 	in->backing_id = 0;
 
@@ -360,11 +434,7 @@ int inode_ref_from_fd(struct hp_fs *fs, int fd, const struct stat *st, bool keep
 	struct hp_inode *in, *fresh = NULL;
 	int ret;
 
-	pthread_mutex_lock(&fs->table_lock);
-	in = table_find_locked(fs, st->st_dev, st->st_ino);
-	if (in != NULL)
-		in->nlookup++;
-	pthread_mutex_unlock(&fs->table_lock);
+	in = table_ref_checked(fs, st, fd, "", AT_EMPTY_PATH);
 	if (in != NULL) {
 		if (keep_fd)
 			(void)close(fd);
@@ -417,11 +487,7 @@ int hp_do_lookup(struct hp_fs *fs, int pfd, const char *name, struct fuse_entry_
 	for (tries = 0; tries < 8; tries++) {
 		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
-		pthread_mutex_lock(&fs->table_lock);
-		in = table_find_locked(fs, st.st_dev, st.st_ino);
-		if (in != NULL)
-			in->nlookup++;
-		pthread_mutex_unlock(&fs->table_lock);
+		in = table_ref_checked(fs, &st, pfd, name, 0);
 		if (in != NULL)
 			goto found;
 

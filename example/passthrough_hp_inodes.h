@@ -27,6 +27,8 @@ struct hp_inode {
 	ino_t ino;
 	/* the kernel's lookup count; guarded by the table lock */
 	uint64_t nlookup;
+	/* st_ctim when last found to be the object at (dev, ino); guarded by the table lock */
+	struct timespec ctime;
 	/* hash chain; guarded by the table lock */
 	struct hp_inode *hnext;
 
@@ -119,6 +121,7 @@ struct hp_fs {
 	atomic_llong last_emfile_log;
 	atomic_ullong n_getxattr;
 	atomic_ullong n_reopen;
+	atomic_ullong n_reused_ino;     /* entries retired: their number now names another object */
 	atomic_ullong n_ring_reads;
 	bool passthrough_on;    /* negotiated in init() */
 };

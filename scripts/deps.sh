@@ -9,6 +9,7 @@ pkgs=(
   liburing-dev libnuma-dev          # the io-uring transport, NUMA placement of ring buffers
   libfuse3-dev fuse3                # the baseline we build our examples against; fusermount3
   python3 fio util-linux procps kmod psmisc attr  # test harness, load, mount tools
+  e2fsprogs                         # a fresh ext4 source for the reused-inode tests
   squashfuse squashfs-tools sshfs openssh-sftp-server socat fuse-overlayfs  # Debian binaries run on ringfuse
   gnuplot-nox                       # benchmark chart
   clang libclang-rt-14-dev          # sanitizer builds

@@ -577,6 +577,19 @@ def _check_stats(cfg, text):
     return problems
 
 
+def mount_ext4_image(base, src, mib):
+    """A fresh ext4 filesystem of `mib` MiB, loop-mounted on src: a source whose inode
+    numbers are handed out predictably (a deleted one is the next one given out)."""
+    image = os.path.join(base, "src.ext4")
+    with open(image, "wb") as f:
+        f.truncate(mib << 20)
+    for argv in (["mkfs.ext4", "-q", "-F", image], ["mount", "-o", "loop", image, src]):
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise HarnessError("%s: %s" % (" ".join(argv), r.stderr.strip()))
+    return image
+
+
 def run_mount_test(cfg):
     """The whole sequence (cfg.repeat times in one work directory); returns 0, 1 or 77."""
     if os.geteuid() != 0:
@@ -599,9 +612,11 @@ def run_mount_test(cfg):
         param.__enter__()
     problems = []
     rc_cmd = None
-    base = None
+    base = src_image = None
     try:
         base, src, mnt = make_workdir(owner=user)
+        if cfg.source_ext4:
+            src_image = mount_ext4_image(base, src, cfg.source_ext4)
         if cfg.private_dev_fuse:
             bind_open_dev_fuse(base)
         dmesg = DmesgWatch()
@@ -623,8 +638,10 @@ def run_mount_test(cfg):
     finally:
         if param is not None:
             param.__exit__(None, None, None)
+        if src_image is not None and not unmount(src):
+            problems.append("could not unmount the source image at %s" % src)
         if base is not None:
-            if is_mounted(os.path.join(base, "mnt")):
+            if is_mounted(os.path.join(base, "mnt")) or is_mounted(src):
                 problems.append("mount still there; leaving %s in place" % base)
             else:
                 shutil.rmtree(base, ignore_errors=True)
@@ -659,6 +676,8 @@ def parse_args(argv):
     ap.add_argument("--group", type=int, help="gid for --user (default: same as uid)")
     ap.add_argument("--cmd-as-root", dest="cmd_as_user", action="store_false",
                     help="with --user, still run the test command as root")
+    ap.add_argument("--source-ext4", type=int, default=0, metavar="MIB",
+                    help="serve a fresh ext4 filesystem of this size (loop-mounted on src)")
     ap.add_argument("--mount-timeout", type=float, default=10.0)
     ap.add_argument("--exit-timeout", type=float, default=10.0)
     ap.add_argument("--cmd-timeout", type=float, default=900.0)
