@@ -122,6 +122,7 @@ static void uring_ent_done(struct uring_ent *ent)
 		return;
 	}
 	atomic_fetch_add_explicit(&q->stats.foreign_replies, 1, memory_order_relaxed);
+	uring_worker_note_reply();
 	pthread_mutex_lock(&q->lock);
 	if (q->accepting) {
 		atomic_store(&ent->state, URING_ENT_PENDING);

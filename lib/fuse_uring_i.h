@@ -341,6 +341,8 @@ void uring_queue_run(struct uring_queue *q);
 void uring_ready(struct uring_queue *q, struct uring_ent *ent);
 /* End of a round: run some of the round's requests inline, hand the rest to workers. */
 void uring_run_ready(struct uring_queue *q);
+/* A reply from another thread is about to take the queue's lock (see fuse_uring_worker.c). */
+void uring_worker_note_reply(void);
 int uring_pool_init(struct fuse__uring *ring);
 /* Stop the workers: requests not started yet are dropped, running handlers finish. Returns
  * false when a worker did not come back in time (its memory must then stay). */

@@ -56,8 +56,14 @@
  * (RINGFUSE_RING_INLINE_BUDGET_US overrides it, for measurements).
  */
 #define URING_BUDGET_NS (200 * 1000ULL)
-/* Fast handlers in a row before an opcode runs inline; doubled for each one that blocked. */
-#define URING_NEED_START 32U
+/*
+ * Fast handlers in a row (on workers, without sleeping) before an opcode runs inline; doubled
+ * for each one that slept. Small, because the way back from a false alarm costs a hand-off
+ * per step: on a busy machine an inline handler is often preempted past URING_SLOW_NS, and
+ * with 32 steps 20-58% of tmpfs 4k reads went through workers next to two CPU-bound
+ * processes; with 4, 0.3%. A handler that really blocks sleeps on its first worker run.
+ */
+#define URING_NEED_START 4U
 #define URING_NEED_SHIFT_MAX 15
 #define URING_EWMA_START_NS (10 * 1000ULL)
 /* How long stop waits for workers whose handlers still run. */
@@ -147,6 +153,23 @@ static long uring_nvcsw(void)
 	if (getrusage(RUSAGE_THREAD, &ru) < 0)
 		return -1;
 	return ru.ru_nvcsw;
+}
+
+/*
+ * A worker's count of voluntary context switches taken when its handler's reply was about to
+ * take the queue's lock (uring_worker_note_reply), -1 before that. The handler is judged by
+ * what it slept before replying: a wait for that lock, which busy machines make common, is
+ * the cost of carrying the reply back, not the handler blocking. Counting it made every
+ * opcode look blocking on a busy machine (next to two CPU-bound processes, 58% of tmpfs 4k
+ * reads were handed off and the ring fell to 0.16x of /dev/fuse).
+ */
+static __thread long uring_worker_reply_csw = -1;
+static __thread bool uring_on_worker;
+
+void uring_worker_note_reply(void)
+{
+	if (uring_on_worker && uring_worker_reply_csw < 0)
+		uring_worker_reply_csw = uring_nvcsw();
 }
 
 /* ---- the worker pool ---- */
@@ -244,9 +267,10 @@ static void *uring_worker_main(void *arg)
 	struct uring_queue *q;
 	struct uring_op_learn *l;
 	struct uring_ent *ent;
-	long csw;
+	long csw, after;
 
 	(void)pthread_setname_np(pthread_self(), "fuse-rworker");
+	uring_on_worker = true;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->head && !p->stop)
@@ -265,9 +289,11 @@ static void *uring_worker_main(void *arg)
 		q = ent->q;
 		l = uring_learn_of(q, ent->req.opcode);
 		uring_running_inc(q);
+		uring_worker_reply_csw = -1;
 		csw = uring_nvcsw();
 		fuse__dispatch(&ent->req, &ent->view);
 		atomic_fetch_sub(&q->running, 1);
+		after = uring_worker_reply_csw >= 0 ? uring_worker_reply_csw : uring_nvcsw();
 		/*
 		 * Slept (waited for I/O, a lock, another request): that would have held the queue
 		 * thread. Wall time alone says little here: on a busy machine a worker is often
@@ -275,7 +301,7 @@ static void *uring_worker_main(void *arg)
 		 * for longer than it keeps a CPU busy anyway. A worker can afford the two system
 		 * calls that tell the difference; the queue thread's fast path cannot.
 		 */
-		uring_learn_record(l, csw < 0 || uring_nvcsw() != csw);
+		uring_learn_record(l, csw < 0 || after != csw);
 
 		pthread_mutex_lock(&p->lock);
 		p->nidle++;
