@@ -514,7 +514,7 @@ void uring_queue_run(struct uring_queue *q)
 	/* Replies that raced with the exit still end their requests. */
 	uring_take_pending(q, true);
 	(void)io_uring_submit(&q->uring);
-	uring_pol_fini(&pol);
+	uring_pol_fini(q, &pol);
 }
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
 {

@@ -2,7 +2,8 @@
 /*
  * Private to the fuse_uring*.c files: the shape of the io-uring transport. A session's ring is one queue
  * per possible CPU (the kernel routes a request to the queue of the CPU its caller ran on);
- * each queue owns an io_uring, a thread pinned to that CPU, and `depth` entries. An entry is
+ * each queue owns an io_uring, a thread (pinned to that CPU while SCHED_IDLE, free within
+ * its node otherwise: fuse_uring_sched.c), and `depth` entries. An entry is
  * one request slot: a page-aligned header buffer (struct fuse__uring_req_header) followed by
  * a payload buffer, registered once with the kernel and then cycled by COMMIT_AND_FETCH, with
  * the struct fuse_req for its requests embedded so that no request ever allocates.
@@ -219,6 +220,8 @@ struct uring_queue {
 	int node;                   /* NUMA node of the queue's CPU, -1 unknown */
 	bool pin;                   /* the CPU is in our allowed set */
 	bool numa;                  /* buffers came from libnuma (free with numa_free) */
+	bool have_home;             /* home is set */
+	cpu_set_t home;             /* where the thread runs unpinned: its node's allowed CPUs */
 
 	pthread_t tid;
 	bool thread_created;
@@ -365,10 +368,12 @@ struct uring_pol {
 	uint64_t quiet_runs;    /* SCHED_OTHER: times put on a CPU since room_since */
 	unsigned int starved;   /* times SCHED_IDLE starved: each doubles the wait for the next */
 };
+/* Pin the queue thread to its CPU, or let it run anywhere in its home (fuse_uring_setup.c). */
+void uring_affinity(struct uring_queue *q, bool pinned);
 void uring_pol_init(struct uring_queue *q, struct uring_pol *pol);
 /* Once per round of the queue loop: switch policy when an epoch has passed. */
 void uring_pol_check(struct uring_queue *q, struct uring_pol *pol);
-void uring_pol_fini(struct uring_pol *pol);
+void uring_pol_fini(struct uring_queue *q, struct uring_pol *pol);
 
 #endif /* HAVE_URING */
 

@@ -213,6 +213,50 @@ static void uring_pin(struct uring_queue *q)
 			 q->qid, q->qid, strerror(err));
 }
 
+void uring_affinity(struct uring_queue *q, bool pinned)
+{
+	cpu_set_t set;
+	int err;
+
+	if (pinned) {
+		uring_pin(q);
+		return;
+	}
+	if (!q->have_home)
+		return;
+	set = q->home;
+	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (err && q->ring->se->debug)
+		fuse_log(FUSE_LOG_DEBUG, "fuse: ring queue %u: unpinning failed: %s\n", q->qid,
+			 strerror(err));
+}
+
+/* The CPUs a queue thread may use while it is not pinned: those of its CPU's NUMA node that
+ * the process may use (its buffers live there), or all of those when the node is unknown. */
+static void uring_home(struct uring_queue *q, const cpu_set_t *allowed)
+{
+	q->home = *allowed;
+	q->have_home = true;
+#ifdef HAVE_NUMA
+	if (q->node >= 0 && numa_available() >= 0) {
+		struct bitmask *cpus = numa_allocate_cpumask();
+		cpu_set_t node;
+		unsigned int c;
+
+		if (!cpus)
+			return;
+		CPU_ZERO(&node);
+		if (numa_node_to_cpus(q->node, cpus) == 0)
+			for (c = 0; c < CPU_SETSIZE && c < cpus->size; c++)
+				if (numa_bitmask_isbitset(cpus, c) && CPU_ISSET(c, allowed))
+					CPU_SET(c, &node);
+		numa_free_cpumask(cpus);
+		if (CPU_COUNT(&node) > 0)
+			q->home = node;
+	}
+#endif
+}
+
 static void *uring_thread(void *arg)
 {
 	struct uring_queue *q = arg;
@@ -449,6 +493,8 @@ static int uring_alloc(struct fuse_session *se, unsigned int nq, unsigned int de
 		if (numa_available() >= 0)
 			q->node = numa_node_of_cpu((int)i);
 #endif
+		if (have_allowed)
+			uring_home(q, &allowed);
 		q->ents = calloc(depth, sizeof(q->ents[0]));
 		if (!q->ents) {
 			snprintf(uring_tp(se)->cfg.why_not, sizeof(uring_tp(se)->cfg.why_not),

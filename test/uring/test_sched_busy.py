@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Next to CPU-bound processes, the ring's queue threads never run SCHED_IDLE.
+"""Next to CPU-bound processes, the ring's queue threads never run SCHED_IDLE nor pinned.
 
 Usage: test_sched_busy.py --daemon gate_ll [--seconds S]
 
 A SCHED_IDLE thread loses every contest for its CPU: next to a CPU-bound process it waits up
 to a second each time a request wakes it (tens of reads per second instead of thousands).
 The queue threads may use SCHED_IDLE only while their CPU has room (lib/fuse_uring_sched.c).
+
+A queue thread is pinned to its CPU only while SCHED_IDLE (where sharing the caller's CPU is
+the point); a SCHED_OTHER one held on a CPU that other tasks keep busy waits while another
+CPU may have room, so while SCHED_OTHER its affinity must span more than one CPU.
 
 One spinning process is pinned to every CPU before the mount. gate_ll (no gate: a READ
 answers at once, direct_io) is then mounted over the ring and left alone for a while, read
@@ -71,6 +75,8 @@ class Sampler(threading.Thread):
         self.stop = threading.Event()
         self.samples = 0
         self.idle = []  # (seconds since start, phase, tid)
+        self.pinned = []  # SCHED_OTHER but held on one CPU: (seconds, phase, tid, cpus)
+        self.ncpus = len(os.sched_getaffinity(0))
         self.phase = "idle after mount"
         self.t0 = time.monotonic()
 
@@ -81,9 +87,16 @@ class Sampler(threading.Thread):
                     policy = os.sched_getscheduler(tid)
                 except OSError:
                     continue
+                try:
+                    cpus = os.sched_getaffinity(tid)
+                except OSError:
+                    continue
                 self.samples += 1
+                t = time.monotonic() - self.t0
                 if policy == SCHED_IDLE:
-                    self.idle.append((time.monotonic() - self.t0, self.phase, tid))
+                    self.idle.append((t, self.phase, tid))
+                elif len(cpus) == 1 and self.ncpus > 1:
+                    self.pinned.append((t, self.phase, tid, sorted(cpus)))
 
 
 def read_for(mnt, seconds, errors):
@@ -143,6 +156,10 @@ def main():
             for t, phase, tid in sampler.idle[:5]:
                 problems.append("queue thread %d ran SCHED_IDLE at %.2f s (%s) while every "
                                 "CPU was busy" % (tid, t, phase))
+            for t, phase, tid, cpus in sampler.pinned[:5]:
+                problems.append("queue thread %d was held on CPU %s at %.2f s (%s) while "
+                                "SCHED_OTHER: it could not move to a CPU with room" %
+                                (tid, cpus, t, phase))
             problems += m.problems
             if m.stats is not None:
                 m.print_stats()
