@@ -252,7 +252,7 @@ struct uring_queue {
 	struct uring_ent **ready;
 	unsigned int nready;
 	uint64_t inline_ewma_ns;    /* recent inline handler time (queue thread only) */
-	bool handed_off_round;      /* a request went to a worker since the last policy check */
+	unsigned int handoffs;      /* requests given to workers in the policy's current epoch */
 	_Atomic uint32_t running;   /* this queue's handlers running now, inline or on workers */
 	struct uring_op_learn *learn; /* URING_LEARN_OPS of them, one per opcode below it */
 

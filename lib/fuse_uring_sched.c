@@ -39,8 +39,9 @@
  *     time the thread needs before it tries again (up to 64 times), so a CPU that stays
  *     busy costs one long wait per minute at most, not one a second.
  * Never used when the thread could not switch back (unprivileged without RLIMIT_NICE), did
- * not start as SCHED_OTHER, or RINGFUSE_RING_SCHED_IDLE=0. A queue that handed requests to
- * workers in a round goes back to SCHED_OTHER at once and its quiet time starts again.
+ * not start as SCHED_OTHER, or RINGFUSE_RING_SCHED_IDLE=0. A queue that hands
+ * URING_POL_HANDOFFS requests to workers within an epoch goes back to SCHED_OTHER at once
+ * and its quiet time starts again.
  */
 #define URING_POL_EPOCH_NS (10 * 1000 * 1000ULL)
 #define URING_POL_ROOM_NS (100 * 1000 * 1000ULL)
@@ -48,6 +49,7 @@
 #define URING_POL_QUIET_RUNS 200
 #define URING_POL_STARVED_MAX 6
 #define URING_POL_IDLE_WAIT_NS (250 * 1000ULL)
+#define URING_POL_HANDOFFS 8
 #define URING_POL_HIGH_PCT 85
 #define URING_POL_LOW_PCT 20
 
@@ -227,19 +229,23 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 	if (pol->fd < 0)
 		return;
 	now = uring_now_ns();
-	if (q->handed_off_round) {
+	if (q->handoffs >= URING_POL_HANDOFFS) {
 		/*
 		 * Workers are in play: they wake the queue thread with every reply, and a
 		 * SCHED_IDLE queue thread then waits behind every other task on its CPU to commit
 		 * it (1 ms READs, 16 readers, a busy machine: 30-270 IOPS against 1,200-2,800 on
-		 * /dev/fuse). The CPU-sharing trick is for inline handlers only.
+		 * /dev/fuse). The CPU-sharing trick is for inline handlers only. A few hand-offs
+		 * in an epoch are not that: an inline handler preempted past URING_SLOW_NS sends
+		 * its opcode to workers for a few requests, which happened every few hundred
+		 * requests on this VM and kept the thread from ever earning SCHED_IDLE.
 		 */
-		q->handed_off_round = false;
+		q->handoffs = 0;
 		uring_pol_normal(q, pol, now);
 		return;
 	}
 	if (now - pol->epoch_start < URING_POL_EPOCH_NS)
 		return;
+	q->handoffs = 0;
 	if (uring_run_delay(pol->fd, &delay, &runs) < 0)
 		return;
 	ddelay = delay - pol->delay_start;
