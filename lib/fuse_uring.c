@@ -10,6 +10,7 @@
  */
 #include "fuse_i.h"
 #include "fuse_uring_i.h"
+#include "fuse_uring_sq_i.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -34,13 +35,13 @@ static __thread struct uring_queue *uring_self;
 
 static struct io_uring_sqe *uring_get_sqe(struct uring_queue *q)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->uring);
+	struct io_uring_sqe *sqe = uring_sq_get(q);
 
 	if (!sqe) {
 		/* Cannot happen with an SQ of depth + 2 (one SQE per entry at most, plus the
 		 * two doorbells), but flushing is the correct answer if it ever does. */
-		(void)io_uring_submit(&q->uring);
-		sqe = io_uring_get_sqe(&q->uring);
+		(void)uring_sq_submit(q);
+		sqe = uring_sq_get(q);
 	}
 	if (sqe)
 		memset(sqe, 0, 2 * sizeof(*sqe)); /* SQE128: the cmd area is the second half */
@@ -486,7 +487,7 @@ void uring_queue_run(struct uring_queue *q)
 
 	while (!q->leave) {
 		/* Every commit of the last batch goes out here, in one system call. */
-		ret = io_uring_submit_and_wait(&q->uring, 1);
+		ret = uring_sq_submit_and_wait(q, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
 			fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: io_uring_submit_and_wait: %s\n",
 				 q->qid, strerror(-ret));
@@ -494,11 +495,11 @@ void uring_queue_run(struct uring_queue *q)
 			break;
 		}
 		n = 0;
-		io_uring_for_each_cqe(&q->uring, head, cqe) {
+		uring_cq_for_each(q, head, cqe) {
 			uring_cqe(q, cqe);
 			n++;
 		}
-		io_uring_cq_advance(&q->uring, n);
+		uring_cq_advance(q, n);
 		uring_run_ready(q);
 		uring_take_pending(q, false);
 		uring_pol_check(q, &pol);
@@ -512,7 +513,7 @@ void uring_queue_run(struct uring_queue *q)
 	}
 	/* Replies that raced with the exit still end their requests. */
 	uring_take_pending(q, true);
-	(void)io_uring_submit(&q->uring);
+	(void)uring_sq_submit(q);
 	uring_pol_fini(&pol);
 }
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)
