@@ -141,6 +141,19 @@ static void uring_ent_done(struct uring_ent *ent)
 	pthread_mutex_unlock(&q->lock);
 }
 
+/* The entry's reply is a bare EIO under its commit id: what every request the engine cannot
+ * answer otherwise gets (a malformed one, a handler that gives none, a reply that cannot be
+ * read), since only a commit gives the entry back. */
+static void uring_ent_eio(struct uring_ent *ent)
+{
+	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
+
+	oh->len = sizeof(*oh);
+	oh->error = -EIO;
+	oh->unique = ent->commit_id;
+	ent->hdr->ring_ent_in_out.payload_sz = 0;
+}
+
 static bool uring_ent_take(struct uring_ent *ent)
 {
 	int expected = URING_ENT_HANDLER;
@@ -215,8 +228,7 @@ static int uring_send(struct fuse_req *req, struct iovec *iov, int count)
 	if (!uring_ent_take(ent))
 		return -EINVAL;
 	if (count < 1 || !iov || iov[0].iov_len < sizeof(*oh)) {
-		oh->unique = ent->commit_id;
-		oh->error = -EIO;
+		uring_ent_eio(ent);
 		err = -EINVAL;
 	} else {
 		memcpy(oh, iov[0].iov_base, sizeof(*oh));
@@ -250,14 +262,10 @@ static int uring_send(struct fuse_req *req, struct iovec *iov, int count)
 static void uring_drop(struct fuse_req *req)
 {
 	struct uring_ent *ent = req->tp_data;
-	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
 
 	if (!uring_ent_take(ent))
 		return;
-	oh->len = sizeof(*oh);
-	oh->error = -EIO;
-	oh->unique = ent->commit_id;
-	ent->hdr->ring_ent_in_out.payload_sz = 0;
+	uring_ent_eio(ent);
 	uring_ent_done(ent);
 }
 
@@ -321,12 +329,7 @@ static void uring_ent_claim(struct uring_ent *ent, const struct fuse_in_header *
 /* The kernel handed us something impossible: answer EIO so the entry comes back. */
 static void uring_reject(struct uring_queue *q, struct uring_ent *ent)
 {
-	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
-
-	oh->len = sizeof(*oh);
-	oh->error = -EIO;
-	oh->unique = ent->commit_id;
-	ent->hdr->ring_ent_in_out.payload_sz = 0;
+	uring_ent_eio(ent);
 	uring_queue_commit(q, ent);
 }
 

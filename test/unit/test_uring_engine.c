@@ -174,6 +174,8 @@ static uint64_t kernel_fill(struct uring_ent *ent, uint32_t opcode, uint64_t com
 		in->len = sizeof(*in) + sizeof(*ri);
 	} else if (opcode == FUSE_GETATTR) {
 		in->len = sizeof(*in) + sizeof(struct fuse_getattr_in);
+	} else if (opcode == FUSE_ACCESS) {
+		in->len = sizeof(*in) + sizeof(struct fuse_access_in);
 	} else {
 		in->len = sizeof(*in);
 	}
@@ -226,7 +228,17 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 	stashed[nstashed++] = req;
 }
 
+/* A handler that gives no reply to a request that wants one. */
+static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	(void)ino;
+	(void)mask;
+	handled++;
+	fuse_reply_none(req);
+}
+
 static const struct fuse_lowlevel_ops fs_ops = {
+	.access = fs_access,
 	.getattr = fs_getattr,
 	.read = fs_read,
 	.statfs = fs_statfs,
@@ -284,7 +296,6 @@ static struct uring_queue *setup(void)
 		exit(1);
 	}
 	se->op = fs_ops;
-	se->fd = -1;
 	se->exit_efd = -1;
 	se->owner = getuid();
 	pthread_mutex_init(&se->lock, NULL);
@@ -536,10 +547,18 @@ static void script_fail(struct uring_queue *q, unsigned int round)
 		CHECK_UEQ(handled, 1); /* only e[3]'s: the rejected one reached no handler */
 		/* The kernel lost e[3]'s request: a new REGISTER keeps the queue whole. */
 		cqe_push((uint64_t)(uintptr_t)&e[3], -ENOENT);
+		deliver(&e[1], FUSE_ACCESS);
 		break;
 	case 3:
-		CHECK_UEQ(batch_n, 1);
+		CHECK_UEQ(batch_n, 2);
 		CHECK_UEQ(batch_count(&e[3], FUSE__IO_URING_CMD_REGISTER), 1);
+		/* No reply from the handler: the entry still goes back, with EIO (uring_drop). */
+		CHECK_UEQ(handled, 2);
+		CHECK_UEQ(batch_count(&e[1], FUSE__IO_URING_CMD_COMMIT_AND_FETCH), 1);
+		CHECK_EQ(out_of(&e[1])->error, -EIO);
+		CHECK_UEQ(out_of(&e[1])->len, sizeof(struct fuse_out_header));
+		CHECK_UEQ(out_of(&e[1])->unique, e[1].commit_id);
+		CHECK_UEQ(e[1].hdr->ring_ent_in_out.payload_sz, 0);
 		CHECK_UEQ(atomic_load(&q->stats.commit_errors), 1);
 		/* A completion for an entry that is not the kernel's is ignored. */
 		cqe_push((uint64_t)(uintptr_t)&e[2], 0);
