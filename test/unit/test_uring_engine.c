@@ -29,7 +29,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define DEPTH 4
+#define DEPTH 5
 #define PAYLOAD 4096
 #define HDR 4096
 #define SQ_MAX 64
@@ -51,10 +51,17 @@ static unsigned int waits;           /* submit-and-wait calls */
 static struct io_uring_cqe cq[SQ_MAX];
 static unsigned int cq_n;
 static void (*script)(struct uring_queue *q, unsigned int round);
+/* Run once at the next SQE the engine takes: a moment in the middle of its round. */
+static void (*sq_get_hook)(void);
 
 struct io_uring_sqe *fake_sq_get(struct uring_queue *q)
 {
+	void (*hook)(void) = sq_get_hook;
+
 	(void)q;
+	sq_get_hook = NULL;
+	if (hook)
+		hook();
 	if (sq_n == SQ_MAX)
 		return NULL;
 	return sq[sq_n++].s;
@@ -587,14 +594,21 @@ static void test_fail(void)
 
 /* ---- 3. stop with entries in every state ---- */
 
+/* A reply that arrives after the queue thread took its pending list for the last round. */
+static void reply_late(void)
+{
+	reply_foreign(1);
+}
+
 static void script_stop(struct uring_queue *q, unsigned int round)
 {
 	struct uring_ent *e = q->ents;
 
 	switch (round) {
 	case 1:
-		deliver(&e[0], FUSE_STATFS);      /* will be pending at stop */
-		deliver(&e[1], FUSE_STATFS);      /* will still be the handler's at stop */
+		deliver(&e[0], FUSE_STATFS);      /* pending at stop */
+		deliver(&e[1], FUSE_STATFS);      /* answered while the last round commits */
+		deliver(&e[4], FUSE_STATFS);      /* still the handler's at stop */
 		kernel_fill(&e[2], FUSE_GETATTR, 0); /* retired: idle */
 		cqe_push((uint64_t)(uintptr_t)&e[2], 0);
 		/* e[3]: in the kernel throughout */
@@ -605,6 +619,8 @@ static void script_stop(struct uring_queue *q, unsigned int round)
 		reply_foreign(1);
 		CHECK_EQ(state(q, 0), URING_ENT_PENDING);
 		atomic_store(&ring->stopping, true);
+		/* e[1]'s reply comes while this round commits e[0]: after the list was taken. */
+		sq_get_hook = reply_late;
 		break;
 	default:
 		CHECK(!"a round after stop");
@@ -619,21 +635,25 @@ static void test_stop(void)
 	script = script_stop;
 	uring_queue_run(q);
 	CHECK_UEQ(waits, 2);
-	/* The reply that was pending still ends its request, with the last submission. */
+	/* Both replies still end their requests, with the last submission: the one pending at
+	 * stop, and the one that raced with the last round (taken by the final drain). */
+	CHECK(sq_get_hook == NULL);
 	CHECK_UEQ(plain_submits, 1);
-	CHECK_UEQ(batch_n, 1);
+	CHECK_UEQ(batch_n, 2);
 	CHECK_UEQ(batch_count(&q->ents[0], FUSE__IO_URING_CMD_COMMIT_AND_FETCH), 1);
+	CHECK_UEQ(batch_count(&q->ents[1], FUSE__IO_URING_CMD_COMMIT_AND_FETCH), 1);
 	CHECK_EQ(state(q, 0), URING_ENT_KERNEL);
-	CHECK_EQ(state(q, 1), URING_ENT_HANDLER);
+	CHECK_EQ(state(q, 1), URING_ENT_KERNEL);
 	CHECK_EQ(state(q, 2), URING_ENT_IDLE);
 	CHECK_EQ(state(q, 3), URING_ENT_KERNEL);
+	CHECK_EQ(state(q, 4), URING_ENT_HANDLER);
 	CHECK(!q->accepting);
 	(void)efd_take(q);
 	/* A reply after the queue thread left: no SQE, no doorbell; the kernel ends the
 	 * request when the ring is closed, and the entry is nobody's. */
 	reply_foreign(1);
-	CHECK_EQ(state(q, 1), URING_ENT_IDLE);
-	CHECK(!atomic_load(&q->ents[1].busy));
+	CHECK_EQ(state(q, 4), URING_ENT_IDLE);
+	CHECK(!atomic_load(&q->ents[4].busy));
 	CHECK_UEQ(sq_n, 0);
 	CHECK(q->pending == NULL);
 	CHECK_UEQ(efd_take(q), 0);
