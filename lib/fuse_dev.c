@@ -47,7 +47,7 @@ void fuse__chan_put(struct fuse_chan *ch)
 struct fuse_chan *fuse__chan_clone(struct fuse_session *se)
 {
 	struct fuse_chan *ch;
-	uint32_t master = (uint32_t)se->fd;
+	uint32_t master = (uint32_t)fuse__session_devfd(se);
 	int fd;
 
 	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -69,7 +69,7 @@ struct fuse_chan *fuse__chan_clone(struct fuse_session *se)
 
 int fuse__dev_write(struct fuse_session *se, struct fuse_chan *ch, struct iovec *iov, int count)
 {
-	int fd = ch ? ch->fd : se->fd;
+	int fd = ch ? ch->fd : fuse__session_devfd(se);
 	ssize_t n;
 
 	if (se->io)
@@ -97,7 +97,7 @@ int fuse__dev_waiter_new(struct fuse_session *se, struct fuse_chan *ch)
 {
 	struct epoll_event dev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	struct epoll_event ex = { .events = EPOLLIN };
-	int fd = ch ? ch->fd : se->fd;
+	int fd = ch ? ch->fd : fuse__session_devfd(se);
 	int ep, err;
 
 	if (se->io || fd < 0 || se->exit_efd < 0)
@@ -148,7 +148,7 @@ static int dev_wait(struct fuse_session *se, int fd, int ep)
 ssize_t fuse__dev_read_wait(struct fuse_session *se, struct fuse_chan *ch, void *buf,
 			    size_t size, int ep)
 {
-	int fd = ch ? ch->fd : se->fd;
+	int fd = ch ? ch->fd : fuse__session_devfd(se);
 	ssize_t n;
 	int w;
 
@@ -452,8 +452,6 @@ static int dev_tp_attach(struct fuse__transport *t, int fd)
 	se->ch = fuse__chan_new(fd);
 	if (!se->ch)
 		return -ENOMEM;
-	se->fd = fd;
-	se->own_fd = true;
 	return 0;
 }
 
@@ -463,7 +461,7 @@ static int dev_tp_notify(struct fuse__transport *t, struct iovec *iov, int count
 	struct fuse_session *se = t->se;
 	const struct fuse_out_header *oh = iov[0].iov_base;
 
-	if (!se->ch && se->fd < 0)
+	if (!se->ch)
 		return -ENOTCONN;
 	if (se->debug)
 		fuse_log(FUSE_LOG_DEBUG, "   NOTIFY: code=%d length=%u\n", oh->error, oh->len);
@@ -486,10 +484,8 @@ static void dev_tp_destroy(struct fuse__transport *t)
 	struct fuse_session *se = t->se;
 	struct dev_tp *d = t->priv;
 
-	if (se->ch)
-		fuse__chan_put(se->ch);
-	else if (se->fd >= 0 && se->own_fd)
-		close(se->fd);
+	fuse__chan_put(se->ch);
+	se->ch = NULL;
 	if (d) {
 		fuse__dev_splice_fini(se);
 		pthread_mutex_destroy(&d->lock);

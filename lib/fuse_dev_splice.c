@@ -277,7 +277,7 @@ int fuse__dev_splice_send(struct fuse_session *se, struct fuse_chan *ch, struct 
 	unsigned int sflags = 0;
 	char *rest = NULL;
 	ssize_t n, more;
-	int fd = ch ? ch->fd : se->fd;
+	int fd = ch ? ch->fd : fuse__session_devfd(se);
 	int err;
 
 	if (!splice_wanted(se, bufv, len, count, flags))

@@ -167,13 +167,12 @@ struct fuse_session {
 	struct fuse__mount_opts *mo;
 
 	/*
-	 * The connection: the session's main /dev/fuse channel (fd -1 until mounted), which
+	 * The connection: the session's main /dev/fuse channel (NULL until mounted), which
 	 * every transport uses (the ring registers on it). The device transport sets it up
-	 * (fuse__transports_attach) and closes it.
+	 * (fuse__transports_attach) and closes it. Its fd is the session's only copy of the
+	 * device descriptor: fuse__session_devfd().
 	 */
 	struct fuse_chan *ch;
-	int fd;
-	bool own_fd;             /* close fd at destroy */
 	struct fuse_custom_io *io; /* fuse_session_custom_io(), or NULL */
 
 	atomic_int exited;
@@ -237,6 +236,12 @@ struct fuse_session {
 	/* CUSE (cuse.c): the character-device ops behind the session's fuse_lowlevel_ops. */
 	struct fuse__cuse *cuse;
 };
+
+/* The session's /dev/fuse descriptor (its main channel's), -1 before it is mounted. */
+static inline int fuse__session_devfd(const struct fuse_session *se)
+{
+	return se->ch ? se->ch->fd : -1;
+}
 
 /* ---- session.c ---- */
 /*

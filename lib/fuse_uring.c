@@ -10,6 +10,7 @@
  */
 #include "fuse_i.h"
 #include "fuse_uring_i.h"
+#include "fuse_uring_sq_i.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -34,13 +35,13 @@ static __thread struct uring_queue *uring_self;
 
 static struct io_uring_sqe *uring_get_sqe(struct uring_queue *q)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->uring);
+	struct io_uring_sqe *sqe = uring_sq_get(q);
 
 	if (!sqe) {
 		/* Cannot happen with an SQ of depth + 2 (one SQE per entry at most, plus the
 		 * two doorbells), but flushing is the correct answer if it ever does. */
-		(void)io_uring_submit(&q->uring);
-		sqe = io_uring_get_sqe(&q->uring);
+		(void)uring_sq_submit(q);
+		sqe = uring_sq_get(q);
 	}
 	if (sqe)
 		memset(sqe, 0, 2 * sizeof(*sqe)); /* SQE128: the cmd area is the second half */
@@ -141,6 +142,19 @@ static void uring_ent_done(struct uring_ent *ent)
 	pthread_mutex_unlock(&q->lock);
 }
 
+/* The entry's reply is a bare EIO under its commit id: what every request the engine cannot
+ * answer otherwise gets (a malformed one, a handler that gives none, a reply that cannot be
+ * read), since only a commit gives the entry back. */
+static void uring_ent_eio(struct uring_ent *ent)
+{
+	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
+
+	oh->len = sizeof(*oh);
+	oh->error = -EIO;
+	oh->unique = ent->commit_id;
+	ent->hdr->ring_ent_in_out.payload_sz = 0;
+}
+
 static bool uring_ent_take(struct uring_ent *ent)
 {
 	int expected = URING_ENT_HANDLER;
@@ -215,8 +229,7 @@ static int uring_send(struct fuse_req *req, struct iovec *iov, int count)
 	if (!uring_ent_take(ent))
 		return -EINVAL;
 	if (count < 1 || !iov || iov[0].iov_len < sizeof(*oh)) {
-		oh->unique = ent->commit_id;
-		oh->error = -EIO;
+		uring_ent_eio(ent);
 		err = -EINVAL;
 	} else {
 		memcpy(oh, iov[0].iov_base, sizeof(*oh));
@@ -250,14 +263,10 @@ static int uring_send(struct fuse_req *req, struct iovec *iov, int count)
 static void uring_drop(struct fuse_req *req)
 {
 	struct uring_ent *ent = req->tp_data;
-	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
 
 	if (!uring_ent_take(ent))
 		return;
-	oh->len = sizeof(*oh);
-	oh->error = -EIO;
-	oh->unique = ent->commit_id;
-	ent->hdr->ring_ent_in_out.payload_sz = 0;
+	uring_ent_eio(ent);
 	uring_ent_done(ent);
 }
 
@@ -321,12 +330,7 @@ static void uring_ent_claim(struct uring_ent *ent, const struct fuse_in_header *
 /* The kernel handed us something impossible: answer EIO so the entry comes back. */
 static void uring_reject(struct uring_queue *q, struct uring_ent *ent)
 {
-	struct fuse_out_header *oh = (struct fuse_out_header *)ent->hdr->in_out;
-
-	oh->len = sizeof(*oh);
-	oh->error = -EIO;
-	oh->unique = ent->commit_id;
-	ent->hdr->ring_ent_in_out.payload_sz = 0;
+	uring_ent_eio(ent);
 	uring_queue_commit(q, ent);
 }
 
@@ -487,7 +491,7 @@ void uring_queue_run(struct uring_queue *q)
 
 	while (!q->leave) {
 		/* Every commit of the last batch goes out here, in one system call. */
-		ret = io_uring_submit_and_wait(&q->uring, 1);
+		ret = uring_sq_submit_and_wait(q, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
 			fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: io_uring_submit_and_wait: %s\n",
 				 q->qid, strerror(-ret));
@@ -495,11 +499,11 @@ void uring_queue_run(struct uring_queue *q)
 			break;
 		}
 		n = 0;
-		io_uring_for_each_cqe(&q->uring, head, cqe) {
+		uring_cq_for_each(q, head, cqe) {
 			uring_cqe(q, cqe);
 			n++;
 		}
-		io_uring_cq_advance(&q->uring, n);
+		uring_cq_advance(q, n);
 		uring_run_ready(q);
 		uring_take_pending(q, false);
 		uring_pol_check(q, &pol);
@@ -513,7 +517,7 @@ void uring_queue_run(struct uring_queue *q)
 	}
 	/* Replies that raced with the exit still end their requests. */
 	uring_take_pending(q, true);
-	(void)io_uring_submit(&q->uring);
+	(void)uring_sq_submit(q);
 	uring_pol_fini(q, &pol);
 }
 struct fuse_req *fuse__uring_find_req(struct fuse_session *se, uint64_t unique)

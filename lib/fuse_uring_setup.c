@@ -153,7 +153,7 @@ static int uring_ring_init(struct uring_queue *q)
 	q->ring_bytes = (size_t)p.sq_entries * (128 + 4) + (size_t)p.cq_entries * 16;
 	if (q->qid == 0)
 		q->ring->ring_flags = p.flags;
-	ret = io_uring_register_files(&q->uring, &q->ring->se->fd, 1);
+	ret = io_uring_register_files(&q->uring, &q->ring->se->ch->fd, 1);
 	if (ret < 0) {
 		snprintf(q->setup_why, sizeof(q->setup_why),
 			 "registering /dev/fuse with io_uring failed: %s", strerror(-ret));
@@ -613,7 +613,7 @@ int fuse__uring_start(struct fuse_session *se)
 
 	if (uring_of(se))
 		return -EALREADY;
-	if (se->io || se->fd < 0) {
+	if (se->io || !se->ch) {
 		snprintf(cfg->why_not, sizeof(cfg->why_not),
 			 "the ring needs the session's own /dev/fuse descriptor (custom io in use)");
 		return -EOPNOTSUPP;

@@ -52,7 +52,7 @@ static int mt_start_worker(struct mt_loop *mt)
 	if (!w)
 		return -ENOMEM;
 	w->mt = mt;
-	if (mt->clone_fd && mt->se->fd >= 0 && !mt->se->io) {
+	if (mt->clone_fd && fuse__session_devfd(mt->se) >= 0 && !mt->se->io) {
 		w->ch = fuse__chan_clone(mt->se);
 		/* A worker without its own fd still works on the shared one. */
 	}

@@ -19,7 +19,7 @@ FUSE_EXPORT int fuse_passthrough_open(fuse_req_t req, int fd)
 		return -EINVAL;
 	memset(&map, 0, sizeof(map));
 	map.fd = fd;
-	ret = ioctl(req->se->fd, FUSE__DEV_IOC_BACKING_OPEN, &map);
+	ret = ioctl(fuse__session_devfd(req->se), FUSE__DEV_IOC_BACKING_OPEN, &map);
 	if (ret <= 0) {
 		ret = ret < 0 ? -errno : -EIO;
 		fuse_log(FUSE_LOG_ERR, "fuse: passthrough_open: %s\n", strerror(-ret));
@@ -34,7 +34,7 @@ FUSE_EXPORT int fuse_passthrough_close(fuse_req_t req, int backing_id)
 	if (!req || backing_id <= 0)
 		return -EINVAL;
 	id = (uint32_t)backing_id;
-	if (ioctl(req->se->fd, FUSE__DEV_IOC_BACKING_CLOSE, &id) < 0) {
+	if (ioctl(fuse__session_devfd(req->se), FUSE__DEV_IOC_BACKING_CLOSE, &id) < 0) {
 		int err = -errno;
 
 		fuse_log(FUSE_LOG_ERR, "fuse: passthrough_close(%d): %s\n", backing_id,

@@ -93,7 +93,6 @@ FUSE_EXPORT struct fuse_session *fuse_session_new(struct fuse_args *args,
 		fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate fuse session object\n");
 		return NULL;
 	}
-	se->fd = -1;
 	se->exit_efd = -1;
 	se->owner = getuid();
 	if (pthread_mutex_init(&se->lock, NULL) != 0) {
@@ -234,7 +233,7 @@ FUSE_EXPORT int fuse_session_mount(struct fuse_session *se, const char *mountpoi
 		fuse_log(FUSE_LOG_ERR, "fuse: no mount point\n");
 		return -1;
 	}
-	if (se->fd >= 0) {
+	if (se->ch) {
 		fuse_log(FUSE_LOG_ERR, "fuse: session is already mounted or has a device\n");
 		return -1;
 	}
@@ -282,7 +281,7 @@ FUSE_EXPORT int fuse_session_fd(struct fuse_session *se)
 {
 	if (!se)
 		return -1;
-	return se->fd;
+	return fuse__session_devfd(se);
 }
 
 void fuse__stats_print(struct fuse_session *se)
@@ -307,7 +306,7 @@ FUSE_EXPORT void fuse_session_unmount(struct fuse_session *se)
 	/* Transport threads use the fd: they must be gone before it is closed. */
 	fuse__transports_stop(se);
 	/* With the fd the unmount can tell whether this mount is still ours (fusermount3 -u). */
-	fuse__kernel_unmount_keep_fd(se->mountpoint, se->fd, se->mo);
+	fuse__kernel_unmount_keep_fd(se->mountpoint, fuse__session_devfd(se), se->mo);
 	free(se->mountpoint);
 	se->mountpoint = NULL;
 }

@@ -38,10 +38,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
+# A script, not a test: it finds test/lib (the helpers' package) and the teardown test itself.
+sys.path.insert(0, os.path.join(TOP, "test"))
 sys.path.insert(0, os.path.join(TOP, "test", "uring"))
 
-import ringtest  # noqa: E402  (puts test/mount on sys.path)
-import harness  # noqa: E402
+from lib import harness, ringtest  # noqa: E402
 import test_teardown  # noqa: E402
 
 MODES = ["umount", "lazy", "abort", "sigterm", "sigint", "sigkill"]

@@ -71,7 +71,8 @@ required_tests=(headers-clang passthrough_ll-sys syscalls-passthrough_ll-depth1
   squashfuse-uring-opt sshfs-uring-opt serial-loop late-handlers-uring
   unprivileged-fusermount-sys cuse-path memory-bound-passthrough_ll
   fuse-overlayfs-dev fuse-overlayfs-uring
-  passthrough_ll-so4-dev passthrough_ll-so4-uring so4-features-uring side-by-side)
+  passthrough_ll-so4-dev passthrough_ll-so4-uring so4-features-uring side-by-side
+  uring_engine)
 listed=$(meson test -C build-ci --list 2>/dev/null)
 for t in "${required_tests[@]}"; do
   if ! grep -q " / $t\$" <<<"$listed"; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """hello (high-level) mounted with -o fmask=0137,dmask=0022 (libfuse 3.17's options, in
 libfuse3.so.4): the root directory shows mode 0755 and the file `hello` 0640, whatever the
-filesystem reports. Run by test/mount/harness.py as `check_masks.py MNT SRC`; exit 0 or 1."""
+filesystem reports. Run by test/lib/harness.py as `check_masks.py MNT SRC`; exit 0 or 1."""
 import os
 import sys
 

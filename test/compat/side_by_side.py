@@ -8,7 +8,7 @@ not the other one), that a file written through each mount appears in that daemo
 directory and can be read back through the mount while the other is mounted too, and that both
 daemons exit 0 after their unmounts. Needs root (exit 77 otherwise).
 
-usage: side_by_side.py HARNESS_DIR SO3_DAEMON SO4_DAEMON
+usage: side_by_side.py SO3_DAEMON SO4_DAEMON   (PYTHONPATH=<source>/test: test/lib's harness)
 Exit 0 pass, 1 fail, 77 skip.
 """
 import os
@@ -28,16 +28,15 @@ def mapped_fuse_libs(pid):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 3:
         print(__doc__)
         return 1
-    sys.path.insert(0, sys.argv[1])
-    import harness  # test/mount/harness.py: mount, wait, unmount, stop
+    from lib import harness  # test/lib/harness.py: mount, wait, unmount, stop
 
     if os.geteuid() != 0:
         print("needs root to mount")
         return 77
-    daemons = {"libfuse3.so.3": sys.argv[2], "libfuse3.so.4": sys.argv[3]}
+    daemons = {"libfuse3.so.3": sys.argv[1], "libfuse3.so.4": sys.argv[2]}
     # The file each library is installed as (lib/meson.build): the soname link's target.
     want_file = {"libfuse3.so.3": "libfuse3.so.3.14.0", "libfuse3.so.4": "libfuse3.so.3.18.2"}
     problems, running = [], []

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the 3.17/3.18 API adds, seen from a program using a mounted passthrough_ll: run by
- * test/mount/harness.py as `so4_features MNT SRC`.
+ * test/lib/harness.py as `so4_features MNT SRC`.
  *   - statx(2) with STATX_BTIME through the mount reports the source file's birth time (the
  *     kernel sends FUSE_STATX, the daemon's statx handler answers with fuse_reply_statx());
  *     with a library that has no STATX the kernel falls back to GETATTR and no btime comes back;

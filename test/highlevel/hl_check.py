@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Checks run through a mounted high-level example: `hl_check.py KIND [ARG] MNT SRC`, the
-command form of test/mount/harness.py, which appends MNT and SRC. The passthrough examples
+command form of test/lib/harness.py, which appends MNT and SRC. The passthrough examples
 mirror /, so the backing directory SRC appears at MNT/SRC.
 
   syscalls PROG      PROG MNT/SRC SRC (the mount suite's syscall checks)
@@ -31,8 +31,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'mount'))
-import harness  # noqa: E402  (test/mount/harness.py)
+from lib import harness  # test/lib (PYTHONPATH: test/meson.build)
 
 
 def log(*a):

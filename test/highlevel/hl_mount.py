@@ -5,7 +5,7 @@
     hl_mount.py [--transport dev|uring|uring-opt] --lib DIR [--sftp] [--setup SHELL] --check KIND[:ARG]
                 -- DAEMON [ARGS...]
 
-Built from the pieces of test/mount/harness.py (work directory, daemon start, mount wait,
+Built from the pieces of test/lib/harness.py (work directory, daemon start, mount wait,
 unmount, bounded daemon exit, ring statistics, enable_uring, dmesg watch), plus what a system
 binary needs: LD_LIBRARY_PATH=DIR, and a check in /proc/PID/maps that the daemon mapped DIR's
 libfuse3.so.3 and not /usr/lib's. --sftp connects the daemon's stdin/stdout to a local
@@ -23,11 +23,8 @@ import shutil
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'mount'))
-sys.path.insert(0, HERE)
-import harness  # noqa: E402  (test/mount/harness.py, engineer mnt's)
-import hl_check  # noqa: E402
+from lib import harness  # test/lib (PYTHONPATH: test/meson.build)
+import hl_check
 
 
 def log(msg):

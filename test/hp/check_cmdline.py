@@ -21,10 +21,8 @@ import shutil
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "mount"))
+from lib import harness  # test/lib (PYTHONPATH: test/meson.build)
 
-import harness  # noqa: E402
 
 # Bounds on waiting, not measurements.
 RUN_BOUND = 30

@@ -23,11 +23,8 @@ import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "uring"))
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
-import ringtest  # noqa: E402
-import harness  # noqa: E402
 
 PAGE = 4096
 CHUNK = 4 * PAGE

@@ -20,11 +20,8 @@ import subprocess
 import sys
 import threading
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "uring"))
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
-import ringtest  # noqa: E402
-import harness  # noqa: E402
 
 FILES = 4
 FILE_SIZE = 16 << 20

@@ -78,6 +78,53 @@ def strip(text):
     return "\n".join(lines)
 
 
+COND = re.compile(r"\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b")
+
+
+def branch_variants(text):
+    """The file once per branch index k: every #if/#elif/#else chain resolved to its k-th
+    branch (its last when it has fewer), the lines of the other branches blanked. Each
+    variant is one consistent reading of the file (braces balance as the compiler sees them),
+    and together they hold every branch, so a function defined under #ifdef HAVE_URING and
+    again under #else is read twice, and a block opened once per branch is closed once."""
+    lines = text.split("\n")
+    counts, stack = [], []
+    for line in lines:
+        m = COND.match(line)
+        if not m:
+            continue
+        d = m.group(1)
+        if d.startswith("if"):
+            stack.append(len(counts))
+            counts.append(1)
+        elif d in ("elif", "else") and stack:
+            counts[stack[-1]] += 1
+        elif d == "endif" and stack:
+            stack.pop()
+    out = []
+    for k in range(max(counts, default=1)):
+        res, frames, chain = [], [], 0
+        for line in lines:
+            m = COND.match(line)
+            if m:
+                d = m.group(1)
+                if d.startswith("if"):
+                    # [branch now, branch taken]
+                    frames.append([0, min(k, counts[chain] - 1)])
+                    chain += 1
+                elif d in ("elif", "else") and frames:
+                    frames[-1][0] += 1
+                elif d == "endif" and frames:
+                    frames.pop()
+                res.append(line)  # strip() blanks directives (and their continuations)
+            elif all(f[0] == f[1] for f in frames):
+                res.append(line)
+            else:
+                res.append("")
+        out.append("\n".join(res))
+    return out
+
+
 def functions(code):
     """{name: body} of the function definitions at file scope, and the set of static ones."""
     defs, statics = {}, set()
@@ -186,14 +233,22 @@ def main():
 
     code = {rel: strip(text) for rel, text in files.items()}
     defs, public = {}, {}
-    for rel, c in code.items():
+    for rel, text in files.items():
         if not rel.endswith(".c"):
             continue
-        d, st = functions(c)
-        defs[rel] = d
-        for name in d:
-            if name not in st:
-                public.setdefault(name, rel)
+        # Every branch of the file's conditionals: a function defined in two branches has
+        # the calls of both bodies, and is public if either definition is.
+        merged, exported = {}, set()
+        for variant in branch_variants(text):
+            d, st = functions(strip(variant))
+            for name, body in d.items():
+                if body not in merged.get(name, ""):
+                    merged[name] = merged.get(name, "") + body
+                if name not in st:
+                    exported.add(name)
+        defs[rel] = merged
+        for name in sorted(exported):
+            public.setdefault(name, rel)
 
     # 1. names: a transport's exported functions, its state, its slot
     # Internal names only: the public API (fuse_session_loop...) is everybody's to call.

@@ -15,8 +15,7 @@ import argparse
 import os
 import sys
 
-import ringtest  # first: it puts test/mount (harness) on sys.path
-import harness  # noqa: E402
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 
 def main():

@@ -15,8 +15,7 @@ so a lost or misrouted reply would stall it.
 import argparse
 import sys
 
-import ringtest
-import harness
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 
 def main():

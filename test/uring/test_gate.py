@@ -28,8 +28,7 @@ import re
 import sys
 import threading
 
-import ringtest
-import harness
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 
 def read_stats(mnt):

@@ -15,8 +15,7 @@ interrupts, the ring the getxattr requests, and the filesystem must keep working
 import argparse
 import sys
 
-import ringtest  # first: it puts test/mount (harness) on sys.path
-import harness  # noqa: E402
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 CHILD = r"""
 import os, signal, sys

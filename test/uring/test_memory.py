@@ -25,8 +25,7 @@ import os
 import shutil
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mount"))
-import harness  # noqa: E402
+from lib import harness  # test/lib (PYTHONPATH: test/meson.build)
 
 CHUNK = 1 << 20
 FILE_MIB = 6

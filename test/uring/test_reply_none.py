@@ -14,8 +14,7 @@ time, and the filesystem must work normally afterwards (CMD... MNT SRC is run th
 import argparse
 import sys
 
-import ringtest  # first: it puts test/mount (harness) on sys.path
-import harness  # noqa: E402
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 CHILD = r"""
 import errno, os, sys

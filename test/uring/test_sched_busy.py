@@ -30,8 +30,7 @@ import sys
 import threading
 import time
 
-import ringtest
-import harness
+from lib import harness, ringtest
 
 SCHED_IDLE = getattr(os, "SCHED_IDLE", 5)
 SAMPLE_S = 0.02

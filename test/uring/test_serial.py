@@ -22,8 +22,7 @@ import os
 import re
 import sys
 
-import ringtest
-import harness
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 CHUNK = 128 * 1024
 PAGE = 4096

@@ -23,8 +23,7 @@ import subprocess
 import sys
 import time
 
-import ringtest  # first: it puts test/mount (harness) on sys.path
-import harness  # noqa: E402
+from lib import harness, ringtest  # test/lib (PYTHONPATH: test/meson.build)
 
 EXIT_BOUND = 20.0
 CONNECTIONS = "/sys/fs/fuse/connections"

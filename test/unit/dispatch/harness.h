@@ -126,13 +126,18 @@ static struct fuse_session *harness_session(const struct fuse_lowlevel_ops *op, 
 	}
 	se->op = *op;
 	se->userdata = userdata;
-	se->fd = 1000; /* never used as an fd: notifications go through fake_io */
 	se->io = &fake_io;
 	se->exit_efd = -1;
 	se->owner = getuid();
 	pthread_mutex_init(&se->lock, NULL);
 	if (fuse__transports_init(se, NULL) < 0) {
 		perror("fuse__transports_init");
+		exit(1);
+	}
+	/* A connection without a descriptor: notifications go through fake_io, which ignores it. */
+	se->ch = fuse__chan_new(-1);
+	if (!se->ch) {
+		perror("fuse__chan_new");
 		exit(1);
 	}
 	se->conn.proto_major = 7;

@@ -234,7 +234,8 @@ static void test_notify_retrieve(void)
 	se->conn.proto_minor = 14;
 	CHECK_EQ(fuse_lowlevel_notify_retrieve(se, 1, 1, 0, NULL), -ENOSYS);
 	se->conn.proto_minor = 45;
-	se->fd = -1;
+	fuse__chan_put(se->ch);
+	se->ch = NULL;
 	CHECK_EQ(fuse_lowlevel_notify_retrieve(se, 1, 1, 0, NULL), -ENOTCONN);
 	CHECK(se->retrieves == NULL);
 	harness_session_free(se);
@@ -560,10 +561,11 @@ static void test_passthrough_calls(void)
 	CHECK_EQ(fuse_passthrough_close(&req, 0), -EINVAL);
 	CHECK_EQ(fuse_passthrough_open(NULL, 0), -EINVAL);
 	if (null_fd >= 0) {
-		se->fd = null_fd;
+		se->ch->fd = null_fd;
 		/* /dev/null knows no FUSE ioctl: an error, never a (bogus) positive id. */
 		CHECK_LT(fuse_passthrough_open(&req, 0), 1);
 		CHECK_LT(fuse_passthrough_close(&req, 1), 0);
+		se->ch->fd = -1;
 		close(null_fd);
 	}
 	fuse__req_fini(&req);

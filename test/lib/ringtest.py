@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Shared pieces of the uring suite, on top of test/mount/harness.py.
+"""Shared pieces of the uring suite, on top of test/lib/harness.py.
 
 `Mount` is one daemon mounted over io-uring (or /dev/fuse) in a fresh work directory, as a
 context manager: enter mounts (enable_uring is switched on by the caller through
@@ -15,10 +15,8 @@ import shutil
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "mount"))
+from lib import harness  # test/lib (PYTHONPATH: test/meson.build)
 
-import harness  # noqa: E402
 
 SKIP = 77
 
