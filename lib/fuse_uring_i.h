@@ -358,6 +358,7 @@ struct uring_pol {
 	int fd;                 /* /proc/thread-self/schedstat, -1: policy switching is off */
 	int stat_fd;            /* /proc/stat: whether the machine has an idle CPU */
 	bool idle;              /* the thread runs SCHED_IDLE now */
+	bool pinned;            /* the thread is held on its queue's CPU now */
 	uint64_t epoch_start;   /* CLOCK_MONOTONIC ns */
 	uint64_t delay_start;   /* run delay ns at epoch_start */
 	uint64_t runs_start;    /* times the thread was put on a CPU, at epoch_start */

@@ -36,8 +36,10 @@
  *   - a SCHED_IDLE thread goes back at once when the machine has no idle CPU left, or when an
  *     epoch shows it waiting more than 85% of the time or URING_POL_IDLE_WAIT_NS per wake-up
  *     (a busy task on its own CPU while others idle). Each such starvation doubles the quiet
- *     time the thread needs before it tries again (up to 64 times), so a CPU that stays
- *     busy costs one long wait per minute at most, not one a second.
+ *     time the thread needs before it tries again (up to 256 times, 51 s), so a CPU that
+ *     stays busy costs one long wait a minute at most, not several a second;
+ *   - placement follows: the thread is pinned to its queue's CPU while the machine has room
+ *     (and always while SCHED_IDLE) and may run on any allowed CPU of its node otherwise.
  * Never used when the thread could not switch back (unprivileged without RLIMIT_NICE), did
  * not start as SCHED_OTHER, or RINGFUSE_RING_SCHED_IDLE=0. A queue that hands
  * URING_POL_HANDOFFS requests to workers within an epoch goes back to SCHED_OTHER at once
@@ -45,9 +47,9 @@
  */
 #define URING_POL_EPOCH_NS (10 * 1000 * 1000ULL)
 #define URING_POL_ROOM_NS (100 * 1000 * 1000ULL)
-#define URING_POL_QUIET_NS (1000 * 1000 * 1000ULL)
-#define URING_POL_QUIET_RUNS 200
-#define URING_POL_STARVED_MAX 6
+#define URING_POL_QUIET_NS (200 * 1000 * 1000ULL)
+#define URING_POL_QUIET_RUNS 100
+#define URING_POL_STARVED_MAX 8
 #define URING_POL_IDLE_WAIT_NS (250 * 1000ULL)
 #define URING_POL_HANDOFFS 8
 #define URING_POL_HIGH_PCT 85
@@ -79,15 +81,23 @@ static int uring_run_delay(int fd, uint64_t *delay, uint64_t *runs)
 	return 0;
 }
 
-/* Policy and placement go together: pinned to the queue's CPU exactly while SCHED_IDLE. */
-static int uring_set_idle(struct uring_queue *q, bool idle)
+static void uring_pol_pin(struct uring_queue *q, struct uring_pol *pol, bool pinned)
+{
+	if (pol->pinned == pinned)
+		return;
+	uring_affinity(q, pinned);
+	pol->pinned = pinned;
+}
+
+/* SCHED_IDLE is always pinned (sharing the caller's CPU is the point); leaving it unpins. */
+static int uring_set_idle(struct uring_queue *q, struct uring_pol *pol, bool idle)
 {
 	struct sched_param sp = { .sched_priority = 0 };
 
 	/* pid 0: the calling thread, not the process */
 	if (sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &sp) < 0)
 		return -errno;
-	uring_affinity(q, idle);
+	uring_pol_pin(q, pol, idle);
 	return 0;
 }
 
@@ -161,10 +171,11 @@ void uring_pol_init(struct uring_queue *q, struct uring_pol *pol)
 	*pol = (struct uring_pol){ .fd = -1, .stat_fd = -1 };
 	/*
 	 * Setup pinned the thread so that its buffers were first touched on its node. From here
-	 * on it is pinned only while SCHED_IDLE, where sharing the caller's CPU is the point:
-	 * a thread pinned to a CPU that other tasks keep busy waits for that CPU while another
-	 * may be free (4k reads, QD1, two CPU-bound processes and a loaded machine: unpinned
-	 * 3.1-10.7k IOPS, pinned 4.3-5.8k, /dev/fuse 9.5-12.5k, whose workers are not pinned).
+	 * on it is pinned only while the machine has room (and always while SCHED_IDLE, where
+	 * sharing the caller's CPU is the point): a thread pinned to a CPU that other tasks keep
+	 * busy waits for that CPU while another may be free (4k reads, QD1, two CPU-bound
+	 * processes and a loaded machine: unpinned 3.1-10.7k IOPS, pinned 4.3-5.8k, /dev/fuse
+	 * 9.5-12.5k, whose workers are not pinned). It starts unpinned, until room is seen.
 	 */
 	uring_affinity(q, false);
 	/* Only a plain SCHED_OTHER thread of ours; a real-time or batch setup is the user's. */
@@ -189,7 +200,7 @@ static void uring_pol_normal(struct uring_queue *q, struct uring_pol *pol, uint6
 	pol->quiet_runs = 0;
 	if (!pol->idle)
 		return;
-	err = uring_set_idle(q, false);
+	err = uring_set_idle(q, pol, false);
 	if (err < 0) {
 		fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: cannot leave SCHED_IDLE: %s\n",
 			 q->qid, strerror(-err));
@@ -256,6 +267,10 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 	pol->delay_start = delay;
 	pol->runs_start = runs;
 	room = uring_pol_room(pol, now);
+	if (room == 1)
+		uring_pol_pin(q, pol, true);
+	else if (room == 0 && !pol->idle)
+		uring_pol_pin(q, pol, false);
 	if (pol->idle) {
 		bool starved = pct > URING_POL_HIGH_PCT || per_run > URING_POL_IDLE_WAIT_NS;
 
@@ -279,7 +294,7 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 	pol->quiet_runs += druns;
 	quiet = URING_POL_QUIET_NS << pol->starved;
 	if (room == 1 && now - pol->room_since >= quiet &&
-	    pol->quiet_runs >= URING_POL_QUIET_RUNS && uring_set_idle(q, true) == 0) {
+	    pol->quiet_runs >= URING_POL_QUIET_RUNS && uring_set_idle(q, pol, true) == 0) {
 		pol->idle = true;
 		if (q->ring->se->debug)
 			fuse_log(FUSE_LOG_DEBUG, "fuse: ring queue %u: SCHED_IDLE while the machine has room\n",
@@ -290,7 +305,7 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 void uring_pol_fini(struct uring_queue *q, struct uring_pol *pol)
 {
 	if (pol->idle)
-		(void)uring_set_idle(q, false);
+		(void)uring_set_idle(q, pol, false);
 	pol->idle = false;
 	if (pol->fd >= 0)
 		close(pol->fd);
