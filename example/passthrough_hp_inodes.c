@@ -216,7 +216,7 @@ static struct hp_inode *table_find_locked(struct hp_fs *fs, dev_t dev, ino_t ino
 	if (fs->root.dev == dev && fs->root.ino == ino)
 		return &fs->root;
 	for (in = fs->buckets[hp_hash(dev, ino, fs->nbuckets)]; in != NULL; in = in->hnext)
-		if (in->dev == dev && in->ino == ino)
+		if (in->dev == dev && in->ino == ino && !in->stale)
 			return in;
 	return NULL;
 }
@@ -308,7 +308,7 @@ static bool inode_same_object(struct hp_inode *in, int dirfd, const char *name, 
 /*
  * Take a lookup reference on the table's inode for the object described by @st (at @name in
  * @dirfd, see inode_same_object). NULL when there is none, or when the one there was an older
- * object with the same number: that one leaves the table (the kernel's references to it stay
+ * object with the same number: that one is marked stale (the kernel's references to it stay
  * valid until their FORGET), so the caller makes a new inode.
  */
 static struct hp_inode *table_ref_checked(struct hp_fs *fs, const struct stat *st, int dirfd,
@@ -329,12 +329,12 @@ static struct hp_inode *table_ref_checked(struct hp_fs *fs, const struct stat *s
 	pthread_mutex_unlock(&fs->table_lock);
 
 	/* changed since last seen: the same object changed, or another object (slow path) */
-	same = inode_same_object(in, dirfd, name, at_flags);
+	same = in == &fs->root || inode_same_object(in, dirfd, name, at_flags);
 	pthread_mutex_lock(&fs->table_lock);
 	if (same)
 		in->ctime = st->st_ctim;
-	else if (table_find_locked(fs, st->st_dev, st->st_ino) == in)
-		table_remove_locked(fs, in);
+	else
+		in->stale = true;
 	pthread_mutex_unlock(&fs->table_lock);
 	if (same)
 		return in;

@@ -29,6 +29,9 @@ struct hp_inode {
 	uint64_t nlookup;
 	/* st_ctim when last found to be the object at (dev, ino); guarded by the table lock */
 	struct timespec ctime;
+	/* its number now names another object: never found by it again, still in the table
+	 * (so that shutdown frees it) until the kernel forgets it; guarded by the table lock */
+	bool stale;
 	/* hash chain; guarded by the table lock */
 	struct hp_inode *hnext;
 
