@@ -184,6 +184,7 @@ FUSE_EXPORT int fuse_lowlevel_notify_retrieve(struct fuse_session *se, fuse_ino_
 	struct fuse_notify_retrieve_out out;
 	struct fuse__notify_retrieve *rec, **pp;
 	struct iovec iov[2];
+	uint64_t unique;
 	int ret;
 
 	if (!se || size > UINT32_MAX)
@@ -195,15 +196,20 @@ FUSE_EXPORT int fuse_lowlevel_notify_retrieve(struct fuse_session *se, fuse_ino_
 		return -ENOMEM;
 	rec->ino = ino;
 	rec->cookie = cookie;
-	/* Recorded before the write: the NOTIFY_REPLY may arrive before writev returns. */
+	/*
+	 * Recorded before the write: the NOTIFY_REPLY may arrive before writev returns, and the
+	 * thread that takes it frees rec. Only the kernel orders that free after our write, so
+	 * rec is not touched outside the lock once it is listed (TSan saw the read of
+	 * rec->unique race with the free on the ring).
+	 */
 	pthread_mutex_lock(&se->lock);
-	rec->unique = ++se->notify_ctr;
+	unique = rec->unique = ++se->notify_ctr;
 	rec->next = se->retrieves;
 	se->retrieves = rec;
 	pthread_mutex_unlock(&se->lock);
 
 	memset(&out, 0, sizeof(out));
-	out.notify_unique = rec->unique;
+	out.notify_unique = unique;
 	out.nodeid = ino;
 	out.offset = (uint64_t)offset;
 	out.size = (uint32_t)size;
