@@ -252,7 +252,6 @@ struct uring_queue {
 	struct uring_ent **ready;
 	unsigned int nready;
 	uint64_t inline_ewma_ns;    /* recent inline handler time (queue thread only) */
-	unsigned int handoffs;      /* requests given to workers in the policy's current epoch */
 	_Atomic uint32_t running;   /* this queue's handlers running now, inline or on workers */
 	struct uring_op_learn *learn; /* URING_LEARN_OPS of them, one per opcode below it */
 
@@ -362,6 +361,7 @@ struct uring_pol {
 	uint64_t epoch_start;   /* CLOCK_MONOTONIC ns */
 	uint64_t delay_start;   /* run delay ns at epoch_start */
 	uint64_t runs_start;    /* times the thread was put on a CPU, at epoch_start */
+	uint64_t handed_off_start; /* the queue's handed_off counter at epoch_start */
 	uint64_t room_at;       /* when /proc/stat was last read */
 	uint64_t cpu_idle;      /* idle and iowait ticks of all CPUs then */
 	uint64_t cpu_total;     /* all ticks of all CPUs then */

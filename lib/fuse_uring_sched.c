@@ -234,13 +234,14 @@ static int uring_pol_room(struct uring_pol *pol, uint64_t now)
 
 void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 {
-	uint64_t now, delay = 0, runs = 0, ddelay, druns, pct, per_run, quiet;
+	uint64_t now, delay = 0, runs = 0, ddelay, druns, pct, per_run, quiet, handed_off;
 	int room;
 
 	if (pol->fd < 0)
 		return;
 	now = uring_now_ns();
-	if (q->handoffs >= URING_POL_HANDOFFS) {
+	handed_off = atomic_load_explicit(&q->stats.handed_off, memory_order_relaxed);
+	if (handed_off - pol->handed_off_start >= URING_POL_HANDOFFS) {
 		/*
 		 * Workers are in play: they wake the queue thread with every reply, and a
 		 * SCHED_IDLE queue thread then waits behind every other task on its CPU to commit
@@ -250,13 +251,13 @@ void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
 		 * its opcode to workers for a few requests, which happened every few hundred
 		 * requests on this VM and kept the thread from ever earning SCHED_IDLE.
 		 */
-		q->handoffs = 0;
+		pol->handed_off_start = handed_off;
 		uring_pol_normal(q, pol, now);
 		return;
 	}
 	if (now - pol->epoch_start < URING_POL_EPOCH_NS)
 		return;
-	q->handoffs = 0;
+	pol->handed_off_start = handed_off;
 	if (uring_run_delay(pol->fd, &delay, &runs) < 0)
 		return;
 	ddelay = delay - pol->delay_start;

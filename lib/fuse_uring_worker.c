@@ -253,7 +253,6 @@ static int uring_pool_push(struct uring_queue *q, struct uring_ent *ent)
 	p->finished = NULL;
 	pthread_mutex_unlock(&p->lock);
 	uring_count(&q->stats.handed_off, 1);
-	q->handoffs++;
 	/* Idle workers that left after max_idle_threads were exceeded: they are exiting. */
 	uring_pool_join(done);
 	return 0;
