@@ -490,8 +490,19 @@ void uring_queue_run(struct uring_queue *q)
 		uring_prep_cmd(q, &q->ents[i], FUSE__IO_URING_CMD_REGISTER);
 
 	while (!q->leave) {
+		uint64_t tick = uring_pol_tick_ns(&pol);
+
 		/* Every commit of the last batch goes out here, in one system call. */
-		ret = uring_sq_submit_and_wait(q, 1);
+		if (tick) {
+			struct __kernel_timespec ts = {
+				.tv_sec = (long long)(tick / 1000000000ULL),
+				.tv_nsec = (long long)(tick % 1000000000ULL),
+			};
+
+			ret = uring_sq_submit_and_wait_timeout(q, 1, &ts);
+		} else {
+			ret = uring_sq_submit_and_wait(q, 1);
+		}
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
 			fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: io_uring_submit_and_wait: %s\n",
 				 q->qid, strerror(-ret));

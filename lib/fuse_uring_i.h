@@ -374,7 +374,35 @@ void uring_affinity(struct uring_queue *q, bool pinned);
 void uring_pol_init(struct uring_queue *q, struct uring_pol *pol);
 /* Once per round of the queue loop: switch policy when an epoch has passed. */
 void uring_pol_check(struct uring_queue *q, struct uring_pol *pol);
+/* How long the queue may wait for a request before uring_pol_check must look at the machine
+ * again (ns); 0: as long as it takes. */
+uint64_t uring_pol_tick_ns(const struct uring_pol *pol);
 void uring_pol_fini(struct uring_queue *q, struct uring_pol *pol);
+
+/*
+ * The controller's decisions without its system calls, so that a unit test can feed it
+ * made-up evidence (test/unit/test_uring_pol.c). uring_pol_check reads the evidence and
+ * applies the decision.
+ */
+struct uring_pol_sample {
+	uint64_t now;           /* CLOCK_MONOTONIC ns */
+	uint64_t delay;         /* the thread's run delay so far, ns (schedstat) */
+	uint64_t runs;          /* times it was put on a CPU so far */
+	uint64_t handed_off;    /* the queue's handed_off counter */
+	int room;               /* the machine kept half a CPU idle: 1; it did not: 0; unread: -1 */
+};
+struct uring_pol_want {
+	bool idle;              /* SCHED_IDLE next */
+	bool pinned;            /* held on the queue's CPU next */
+	const char *why;        /* leaving SCHED_IDLE: the reason, for the debug log */
+	uint64_t pct;           /* the epoch's share of time spent waiting for a CPU, % */
+	uint64_t per_run_ns;    /* its wait per wake-up */
+};
+/* Every round: true when the hand-offs since the last epoch demand SCHED_OTHER now. */
+bool uring_pol_handoffs(struct uring_pol *pol, uint64_t now, uint64_t handed_off);
+/* An epoch has passed: what the thread should become, from the evidence in *s. */
+void uring_pol_decide(struct uring_pol *pol, const struct uring_pol_sample *s,
+		      struct uring_pol_want *want);
 
 #endif /* HAVE_URING */
 

@@ -188,16 +188,21 @@ void uring_pol_init(struct uring_queue *q, struct uring_pol *pol)
 	pol->room_since = pol->epoch_start;
 	if (pol->fd < 0 || pol->stat_fd < 0 ||
 	    uring_run_delay(pol->fd, &pol->delay_start, &pol->runs_start) < 0 ||
-	    uring_cpu_ticks(pol->stat_fd, &pol->cpu_idle, &pol->cpu_total) < 0)
+	    uring_cpu_ticks(pol->stat_fd, &pol->cpu_idle, &pol->cpu_total) < 0) {
 		uring_pol_fini(q, pol);
+		return;
+	}
+	/* Tests only: start as if SCHED_IDLE had been earned (test/uring/test_sched_busy.py). */
+	v = getenv("RINGFUSE_TEST_SCHED_IDLE_START");
+	if (v && strcmp(v, "1") == 0 && uring_set_idle(q, pol, true) == 0)
+		pol->idle = true;
 }
 
-static void uring_pol_normal(struct uring_queue *q, struct uring_pol *pol, uint64_t now)
+/* A SCHED_IDLE thread goes back to SCHED_OTHER (and unpinned: uring_set_idle). */
+static void uring_pol_leave_idle(struct uring_queue *q, struct uring_pol *pol)
 {
 	int err;
 
-	pol->room_since = now;
-	pol->quiet_runs = 0;
 	if (!pol->idle)
 		return;
 	err = uring_set_idle(q, pol, false);
@@ -232,70 +237,122 @@ static int uring_pol_room(struct uring_pol *pol, uint64_t now)
 	return didle * (uint64_t)ncpu * 2 >= dtotal;
 }
 
-void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
+static void uring_pol_restart_quiet(struct uring_pol *pol, uint64_t now)
 {
-	uint64_t now, delay = 0, runs = 0, ddelay, druns, pct, per_run, quiet, handed_off;
-	int room;
+	pol->room_since = now;
+	pol->quiet_runs = 0;
+}
 
-	if (pol->fd < 0)
-		return;
-	now = uring_now_ns();
-	handed_off = atomic_load_explicit(&q->stats.handed_off, memory_order_relaxed);
-	if (handed_off - pol->handed_off_start >= URING_POL_HANDOFFS) {
-		/*
-		 * Workers are in play: they wake the queue thread with every reply, and a
-		 * SCHED_IDLE queue thread then waits behind every other task on its CPU to commit
-		 * it (1 ms READs, 16 readers, a busy machine: 30-270 IOPS against 1,200-2,800 on
-		 * /dev/fuse). The CPU-sharing trick is for inline handlers only. A few hand-offs
-		 * in an epoch are not that: an inline handler preempted past URING_SLOW_NS sends
-		 * its opcode to workers for a few requests, which happened every few hundred
-		 * requests on this VM and kept the thread from ever earning SCHED_IDLE.
-		 */
-		pol->handed_off_start = handed_off;
-		uring_pol_normal(q, pol, now);
-		return;
-	}
-	if (now - pol->epoch_start < URING_POL_EPOCH_NS)
-		return;
+bool uring_pol_handoffs(struct uring_pol *pol, uint64_t now, uint64_t handed_off)
+{
+	if (handed_off - pol->handed_off_start < URING_POL_HANDOFFS)
+		return false;
+	/*
+	 * Workers are in play: they wake the queue thread with every reply, and a SCHED_IDLE
+	 * queue thread then waits behind every other task on its CPU to commit it (1 ms READs,
+	 * 16 readers, a busy machine: 30-270 IOPS against 1,200-2,800 on /dev/fuse). The
+	 * CPU-sharing trick is for inline handlers only. A few hand-offs in an epoch are not
+	 * that: an inline handler preempted past URING_SLOW_NS sends its opcode to workers for
+	 * a few requests, which happened every few hundred requests on this VM and kept the
+	 * thread from ever earning SCHED_IDLE.
+	 */
 	pol->handed_off_start = handed_off;
-	if (uring_run_delay(pol->fd, &delay, &runs) < 0)
-		return;
-	ddelay = delay - pol->delay_start;
-	druns = runs - pol->runs_start;
-	pct = ddelay * 100 / (now - pol->epoch_start);
-	per_run = druns ? ddelay / druns : 0;
-	pol->epoch_start = now;
-	pol->delay_start = delay;
-	pol->runs_start = runs;
-	room = uring_pol_room(pol, now);
-	if (room == 1)
-		uring_pol_pin(q, pol, true);
-	else if (room == 0 && !pol->idle)
-		uring_pol_pin(q, pol, false);
-	if (pol->idle) {
-		bool starved = pct > URING_POL_HIGH_PCT || per_run > URING_POL_IDLE_WAIT_NS;
+	uring_pol_restart_quiet(pol, now);
+	return true;
+}
 
-		if (starved || room == 0) {
-			if (q->ring->se->debug)
-				fuse_log(FUSE_LOG_DEBUG,
-					 "fuse: ring queue %u: SCHED_OTHER (%s; waited %llu%%, %llu us per wake-up)\n",
-					 q->qid, starved ? "starved" : "no idle CPU",
-					 (unsigned long long)pct, (unsigned long long)(per_run / 1000));
+void uring_pol_decide(struct uring_pol *pol, const struct uring_pol_sample *s,
+		      struct uring_pol_want *want)
+{
+	uint64_t span = s->now - pol->epoch_start;
+	uint64_t ddelay = s->delay - pol->delay_start;
+	uint64_t druns = s->runs - pol->runs_start;
+
+	want->pct = span ? ddelay * 100 / span : 0;
+	want->per_run_ns = druns ? ddelay / druns : 0;
+	want->why = NULL;
+	pol->epoch_start = s->now;
+	pol->delay_start = s->delay;
+	pol->runs_start = s->runs;
+	pol->handed_off_start = s->handed_off;
+	want->idle = pol->idle;
+	if (s->room == 1)
+		want->pinned = true;
+	else if (s->room == 0 && !pol->idle)
+		want->pinned = false;
+	else
+		want->pinned = pol->pinned;
+	if (pol->idle) {
+		bool starved = want->pct > URING_POL_HIGH_PCT ||
+			       want->per_run_ns > URING_POL_IDLE_WAIT_NS;
+
+		if (starved || s->room == 0) {
+			want->why = starved ? "starved" : "no idle CPU";
 			if (starved && pol->starved < URING_POL_STARVED_MAX)
 				pol->starved++;
-			uring_pol_normal(q, pol, now);
+			want->idle = false;
+			want->pinned = false;
+			uring_pol_restart_quiet(pol, s->now);
 		}
 		return;
 	}
-	if (room == 0 || pct >= URING_POL_LOW_PCT) {
-		pol->room_since = now; /* busy or contended: the quiet time starts again */
-		pol->quiet_runs = 0;
+	if (s->room == 0 || want->pct >= URING_POL_LOW_PCT) {
+		/* busy or contended: the quiet time starts again */
+		uring_pol_restart_quiet(pol, s->now);
 		return;
 	}
 	pol->quiet_runs += druns;
-	quiet = URING_POL_QUIET_NS << pol->starved;
-	if (room == 1 && now - pol->room_since >= quiet &&
-	    pol->quiet_runs >= URING_POL_QUIET_RUNS && uring_set_idle(q, pol, true) == 0) {
+	if (s->room == 1 && s->now - pol->room_since >= URING_POL_QUIET_NS << pol->starved &&
+	    pol->quiet_runs >= URING_POL_QUIET_RUNS) {
+		want->idle = true;
+		want->pinned = true;
+	}
+}
+
+uint64_t uring_pol_tick_ns(const struct uring_pol *pol)
+{
+	/*
+	 * A SCHED_IDLE thread learns that the machine turned busy only when it runs; one whose
+	 * queue has no requests would stay SCHED_IDLE, and the first request after the machine
+	 * filled up would wait for a CPU-bound task's leftovers (up to a second). So while
+	 * SCHED_IDLE the queue wakes by itself as often as /proc/stat is read.
+	 */
+	return pol->fd >= 0 && pol->idle ? URING_POL_ROOM_NS : 0;
+}
+
+void uring_pol_check(struct uring_queue *q, struct uring_pol *pol)
+{
+	struct uring_pol_sample s = { .room = -1 };
+	struct uring_pol_want want;
+
+	if (pol->fd < 0)
+		return;
+	s.now = uring_now_ns();
+	s.handed_off = atomic_load_explicit(&q->stats.handed_off, memory_order_relaxed);
+	if (uring_pol_handoffs(pol, s.now, s.handed_off)) {
+		uring_pol_leave_idle(q, pol);
+		return;
+	}
+	if (s.now - pol->epoch_start < URING_POL_EPOCH_NS)
+		return;
+	if (uring_run_delay(pol->fd, &s.delay, &s.runs) < 0)
+		return;
+	s.room = uring_pol_room(pol, s.now);
+	uring_pol_decide(pol, &s, &want);
+	if (want.idle == pol->idle) {
+		uring_pol_pin(q, pol, want.pinned);
+		return;
+	}
+	if (!want.idle) {
+		if (q->ring->se->debug)
+			fuse_log(FUSE_LOG_DEBUG,
+				 "fuse: ring queue %u: SCHED_OTHER (%s; waited %llu%%, %llu us per wake-up)\n",
+				 q->qid, want.why, (unsigned long long)want.pct,
+				 (unsigned long long)(want.per_run_ns / 1000));
+		uring_pol_leave_idle(q, pol);
+		return;
+	}
+	if (uring_set_idle(q, pol, true) == 0) {
 		pol->idle = true;
 		if (q->ring->se->debug)
 			fuse_log(FUSE_LOG_DEBUG, "fuse: ring queue %u: SCHED_IDLE while the machine has room\n",

@@ -18,6 +18,8 @@
 #define uring_sq_get(q) io_uring_get_sqe(&(q)->uring)
 #define uring_sq_submit(q) io_uring_submit(&(q)->uring)
 #define uring_sq_submit_and_wait(q, n) io_uring_submit_and_wait(&(q)->uring, (n))
+#define uring_sq_submit_and_wait_timeout(q, n, ts) \
+	io_uring_submit_and_wait_timeout(&(q)->uring, &(struct io_uring_cqe *){ NULL }, (n), (ts), NULL)
 #define uring_cq_for_each(q, head, cqe) io_uring_for_each_cqe(&(q)->uring, head, cqe)
 #define uring_cq_advance(q, n) io_uring_cq_advance(&(q)->uring, (n))
 #else
@@ -31,6 +33,8 @@ void fake_cq_advance(struct uring_queue *q, unsigned int n);
 #define uring_sq_get(q) fake_sq_get(q)
 #define uring_sq_submit(q) fake_sq_submit(q)
 #define uring_sq_submit_and_wait(q, n) fake_sq_submit_and_wait((q), (n))
+/* The fake never waits, so a timeout changes nothing. */
+#define uring_sq_submit_and_wait_timeout(q, n, ts) ((void)(ts), fake_sq_submit_and_wait((q), (n)))
 #define uring_cq_for_each(q, head, cqe) \
 	for ((head) = 0; ((cqe) = fake_cq_at((q), (head))) != NULL; (head)++)
 #define uring_cq_advance(q, n) fake_cq_advance((q), (n))

@@ -2,7 +2,7 @@
 /*
  * The ring's queue engine (lib/fuse_uring.c) against a fake submission and completion queue,
  * without a kernel. meson builds lib/fuse_uring.c into this test a second time with
- * RINGFUSE_URING_FAKE_SQ, so its five liburing calls (lib/fuse_uring_sq_i.h) come here: every
+ * RINGFUSE_URING_FAKE_SQ, so its liburing calls (lib/fuse_uring_sq_i.h) come here: every
  * SQE the engine prepares lands in this file's SQ, every submit-and-wait hands the batch to a
  * script step, which checks it and fabricates the CQEs of the next round (entries filled as
  * the kernel fills them: fuse_in_header in in_out, commit id and payload size in
