@@ -216,11 +216,20 @@ static int uring_worker_start(struct fuse__uring *ring, struct uring_queue *q)
 	return 0;
 }
 
-/* Queue thread: give ent to a worker. Fails only when there is no worker at all. */
-static int uring_pool_push(struct uring_queue *q, struct uring_ent *ent)
+/*
+ * Queue thread: give the n entries chained from head (by work_next) to workers, with one
+ * acquisition of the pool's lock for the whole round. Fails only when there is no worker at
+ * all. Idle workers are woken after the lock is dropped, one per entry: woken under it, each
+ * would at once block on the lock that its waker still holds (4k writes at QD32 pushed
+ * through workers: 15% of the daemon's context switches were workers waiting for pool.lock
+ * right after their wake-up).
+ */
+static int uring_pool_push(struct uring_queue *q, struct uring_ent *head, struct uring_ent *tail,
+			   unsigned int n)
 {
 	struct uring_pool *p = &q->ring->pool;
 	struct uring_worker *done;
+	unsigned int wake;
 	int err = 0;
 
 	pthread_mutex_lock(&p->lock);
@@ -228,31 +237,35 @@ static int uring_pool_push(struct uring_queue *q, struct uring_ent *ent)
 		pthread_mutex_unlock(&p->lock);
 		return -ESHUTDOWN;
 	}
-	if (p->queued >= p->nidle && p->nthreads < p->max_threads) {
+	while (p->queued + n > p->nidle && p->nthreads < p->max_threads) {
 		err = uring_worker_start(q->ring, q);
-		if (err && !p->start_failed_logged) {
-			p->start_failed_logged = true;
-			fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: starting a worker failed: %s\n",
-				 q->qid, strerror(-err));
-		}
-		if (err && p->nthreads == 0) {
-			pthread_mutex_unlock(&p->lock);
-			return err;
+		if (err) {
+			if (!p->start_failed_logged) {
+				p->start_failed_logged = true;
+				fuse_log(FUSE_LOG_ERR, "fuse: ring queue %u: starting a worker failed: %s\n",
+					 q->qid, strerror(-err));
+			}
+			break;
 		}
 	}
-	ent->work_next = NULL;
+	if (p->nthreads == 0) {
+		pthread_mutex_unlock(&p->lock);
+		return err ? err : -EAGAIN;
+	}
+	tail->work_next = NULL;
 	if (p->tail)
-		p->tail->work_next = ent;
+		p->tail->work_next = head;
 	else
-		p->head = ent;
-	p->tail = ent;
-	p->queued++;
-	if (p->nidle)
-		pthread_cond_signal(&p->work);
+		p->head = head;
+	p->tail = tail;
+	p->queued += n;
+	wake = n < p->nidle ? n : p->nidle;
 	done = p->finished;
 	p->finished = NULL;
 	pthread_mutex_unlock(&p->lock);
-	uring_count(&q->stats.handed_off, 1);
+	while (wake--)
+		pthread_cond_signal(&p->work);
+	uring_count(&q->stats.handed_off, n);
 	/* Idle workers that left after max_idle_threads were exceeded: they are exiting. */
 	uring_pool_join(done);
 	return 0;
@@ -469,17 +482,27 @@ static uint64_t uring_run_inline(struct uring_queue *q, struct uring_ent *ent)
 	return ns;
 }
 
-/* Hand off, or run inline when no worker can be had (the request must still be served). */
-static void uring_hand_off(struct uring_queue *q, struct uring_ent *ent)
+/* Hand off the chain, or run it inline when no worker can be had (the requests must still
+ * be served). */
+static void uring_hand_off(struct uring_queue *q, struct uring_ent *head, struct uring_ent *tail,
+			   unsigned int n)
 {
-	if (uring_pool_push(q, ent) < 0)
+	struct uring_ent *ent, *next;
+
+	if (!n || uring_pool_push(q, head, tail, n) == 0)
+		return;
+	for (ent = head; n--; ent = next) {
+		next = ent->work_next;
+		ent->work_next = NULL;
 		(void)uring_run_inline(q, ent);
+	}
 }
 
 void uring_run_ready(struct uring_queue *q)
 {
 	struct fuse__uring *ring = q->ring;
-	unsigned int n = q->nready, i, ninl = 0;
+	unsigned int n = q->nready, i, ninl = 0, nout = 0;
+	struct uring_ent *out = NULL, *out_tail = NULL;
 	uint64_t predicted = 0, start, ns;
 	bool blocked = false;
 
@@ -499,9 +522,16 @@ void uring_run_ready(struct uring_queue *q)
 			q->ready[ninl++] = ent;
 			predicted += q->inline_ewma_ns;
 		} else {
-			uring_hand_off(q, ent);
+			ent->work_next = NULL;
+			if (out_tail)
+				out_tail->work_next = ent;
+			else
+				out = ent;
+			out_tail = ent;
+			nout++;
 		}
 	}
+	uring_hand_off(q, out, out_tail, nout);
 	/* Pass 2: the inline ones, in order, as long as they stay fast. */
 	start = uring_now_ns();
 	for (i = 0; i < ninl; i++) {
@@ -509,7 +539,7 @@ void uring_run_ready(struct uring_queue *q)
 		struct uring_op_learn *l = uring_learn_of(q, ent->req.opcode);
 
 		if (blocked || (i > 0 && uring_now_ns() - start > ring->inline_budget_ns)) {
-			uring_hand_off(q, ent);
+			uring_hand_off(q, ent, ent, 1);
 			continue;
 		}
 		ns = uring_run_inline(q, ent);
