@@ -117,7 +117,31 @@ def read_for(mnt, seconds, errors, at_least=0):
     return n
 
 
-def starts_idle(a):
+def busy_phases(a, m, problems, errors):
+    """Read, stay idle, read again, with every CPU busy; returns (reads, sampler)."""
+    # One read first: it completes only once every queue has registered, so every queue
+    # thread has left setup (which pins it for its first memory touches) and runs under the
+    # policy from here on.
+    reads = read_for(m.mnt, 0, errors, at_least=1)
+    sampler = Sampler(m.proc.pid)
+    sampler.start()
+    try:
+        time.sleep(a.seconds / 2)
+        for phase in ("reading", "idle between reads", "reading again"):
+            sampler.phase = phase
+            if phase.startswith("idle"):
+                time.sleep(a.seconds / 2)
+            else:
+                reads += read_for(m.mnt, a.seconds, errors)
+            if errors:
+                break
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    return reads, sampler
+
+
+def idle_start_phases(a, m, problems, errors):
     """--start-idle: queue threads that run SCHED_IDLE when the machine fills up and then get
     no request. Each must leave SCHED_IDLE by itself: a thread that waits for a request to
     look at the machine serves the first one after a CPU-bound task's leftovers (up to a
@@ -125,65 +149,40 @@ def starts_idle(a):
     SCHED_IDLE; with -d each logs why it leaves it. No read is made until all have left, or
     until the deadline; then reads check the ring still serves, still SCHED_OTHER. It fails
     on a controller that looks at the machine only when a request arrives."""
-    problems, mounts, errors = [], [], []
-    dmesg = harness.DmesgWatch()
-    dmesg.start()
-    spinners = start_spinners()
-    reads = 0
+    t0 = time.monotonic()
+    left, idle, tids = set(), set(), []
+    while time.monotonic() - t0 < a.deadline:
+        time.sleep(SAMPLE_S)
+        tids = queue_tids(m.proc.pid)
+        idle = set()
+        for tid in tids:
+            try:
+                if os.sched_getscheduler(tid) == SCHED_IDLE:
+                    idle.add(tid)
+            except OSError:
+                pass
+        with open(m.stderr_path, errors="replace") as f:
+            left = set(re.findall(r"ring queue (\d+): SCHED_OTHER \(", f.read()))
+        if tids and not idle and len(left) >= len(tids):
+            break
+    waited = time.monotonic() - t0
+    ringtest.log("%d queue threads; after %.2f s without a request: %d SCHED_IDLE, %d logged "
+                 "leaving it" % (len(tids), waited, len(idle), len(left)))
+    for tid in sorted(idle):
+        problems.append("queue thread %d still ran SCHED_IDLE %.1f s after every CPU was "
+                        "busy, with no request to wake it" % (tid, waited))
+    if len(left) < len(tids):
+        problems.append("%d of %d queue threads logged leaving SCHED_IDLE (did they start in "
+                        "it?)" % (len(left), len(tids)))
+    sampler = Sampler(m.proc.pid)
+    sampler.phase = "reading after the machine filled up"
+    sampler.start()
     try:
-        with harness.UringParam("Y"):
-            m = ringtest.Mount(a.daemon, opts=["gate=1"], source=False, args=["-d"],
-                               env={"RINGFUSE_TEST_SCHED_IDLE_START": "1"})
-            mounts.append(m)
-            with m:
-                t0 = time.monotonic()
-                left, idle, tids = set(), set(), []
-                while time.monotonic() - t0 < a.deadline:
-                    time.sleep(SAMPLE_S)
-                    tids = queue_tids(m.proc.pid)
-                    idle = set()
-                    for tid in tids:
-                        try:
-                            if os.sched_getscheduler(tid) == SCHED_IDLE:
-                                idle.add(tid)
-                        except OSError:
-                            pass
-                    with open(m.stderr_path, errors="replace") as f:
-                        left = set(re.findall(r"ring queue (\d+): SCHED_OTHER \(", f.read()))
-                    if tids and not idle and len(left) >= len(tids):
-                        break
-                waited = time.monotonic() - t0
-                ringtest.log("%d queue threads; after %.2f s without a request: %d SCHED_IDLE,"
-                             " %d logged leaving it" % (len(tids), waited, len(idle), len(left)))
-                if not tids:
-                    problems.append("no queue thread was ever seen: is the ring on?")
-                for tid in sorted(idle):
-                    problems.append("queue thread %d still ran SCHED_IDLE %.1f s after every "
-                                    "CPU was busy, with no request to wake it" % (tid, waited))
-                if len(left) < len(tids):
-                    problems.append("%d of %d queue threads logged leaving SCHED_IDLE (did "
-                                    "they start in it?)" % (len(left), len(tids)))
-                sampler = Sampler(m.proc.pid)
-                sampler.phase = "reading after the machine filled up"
-                sampler.start()
-                try:
-                    reads += read_for(m.mnt, 1.0, errors, at_least=1)
-                finally:
-                    sampler.stop.set()
-                    sampler.join()
-            problems += errors[:5]
-            for t, phase, tid in sampler.idle[:5]:
-                problems.append("queue thread %d ran SCHED_IDLE at %.2f s (%s)" % (tid, t, phase))
-            problems += m.problems
-            if m.stats is not None:
-                problems += m.ring_problems(min_requests=1)
-                served = m.queue_sum("requests")
-                if served < reads:
-                    problems.append("the ring carried %d requests for %d reads" %
-                                    (served, reads))
+        reads = read_for(m.mnt, 1.0, errors, at_least=1)
     finally:
-        stop_spinners(spinners)
-    return ringtest.finish(problems, mounts, dmesg)
+        sampler.stop.set()
+        sampler.join()
+    return reads, sampler
 
 
 def main():
@@ -194,37 +193,21 @@ def main():
     ap.add_argument("--deadline", type=float, default=10.0)
     a = ap.parse_args()
     ringtest.need_root_and_param()
-    if a.start_idle:
-        return starts_idle(a)
     problems, mounts, errors = [], [], []
     dmesg = harness.DmesgWatch()
     dmesg.start()
     spinners = start_spinners()
-    reads = 0
     try:
         with harness.UringParam("Y"):
-            m = ringtest.Mount(a.daemon, opts=["gate=1"], source=False)
+            if a.start_idle:
+                m = ringtest.Mount(a.daemon, opts=["gate=1"], source=False, args=["-d"],
+                                   env={"RINGFUSE_TEST_SCHED_IDLE_START": "1"})
+            else:
+                m = ringtest.Mount(a.daemon, opts=["gate=1"], source=False)
             mounts.append(m)
             with m:
-                # One read first: it completes only once every queue has registered, so
-                # every queue thread has left setup (which pins it for its first memory
-                # touches) and runs under the policy from here on.
-                reads += read_for(m.mnt, 0, errors, at_least=1)
-                sampler = Sampler(m.proc.pid)
-                sampler.start()
-                try:
-                    time.sleep(a.seconds / 2)
-                    for phase in ("reading", "idle between reads", "reading again"):
-                        sampler.phase = phase
-                        if phase.startswith("idle"):
-                            time.sleep(a.seconds / 2)
-                        else:
-                            reads += read_for(m.mnt, a.seconds, errors)
-                        if errors:
-                            break
-                finally:
-                    sampler.stop.set()
-                    sampler.join()
+                reads, sampler = (idle_start_phases if a.start_idle else busy_phases)(
+                    a, m, problems, errors)
             ringtest.log("%d reads, %d policy samples of queue threads, %d SCHED_IDLE" %
                          (reads, sampler.samples, len(sampler.idle)))
             problems += errors[:5]
