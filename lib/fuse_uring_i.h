@@ -368,6 +368,7 @@ struct uring_pol {
 	uint64_t room_since;    /* SCHED_OTHER: since when the machine had room, uncontended */
 	uint64_t quiet_runs;    /* SCHED_OTHER: times put on a CPU since room_since */
 	unsigned int starved;   /* times SCHED_IDLE starved: each doubles the wait for the next */
+	uint64_t idle_runs;     /* runs served in SCHED_IDLE, unstarved, since it was earned */
 };
 /* Pin the queue thread to its CPU, or let it run anywhere in its home (fuse_uring_setup.c). */
 void uring_affinity(struct uring_queue *q, bool pinned);

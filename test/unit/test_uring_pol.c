@@ -6,8 +6,9 @@
  * (as /proc/stat is read every 100 ms). What is pinned down is the contract in that file's
  * comment: SCHED_IDLE is earned by 200 ms of room and 100 quiet runs, never by a thread
  * with nothing to do; it is left at once on starvation, on a machine without an idle CPU and
- * on hand-offs to workers; every starvation doubles the next quiet time, up to 256 times;
- * placement follows; and a SCHED_IDLE thread asks to be woken while it has no requests.
+ * on hand-offs to workers; every starvation doubles the next quiet time, up to 256 times,
+ * unless the thread had served 1000 runs well before it (the machine changed: it counts as
+ * the first); placement follows; and a SCHED_IDLE thread asks to be woken while it has no requests.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -213,6 +214,50 @@ static void test_backoff_bounded(void)
 	CHECK_LT(took, 51400);
 }
 
+static void test_backoff_reset(void)
+{
+	struct sim t;
+	unsigned int i;
+	uint64_t took;
+
+	/* Five quick failures: 200 ms << 5 = 6.4 s before the next try. */
+	sim_init(&t);
+	for (i = 0; i < 5; i++)
+		sim_starve(&t);
+	CHECK_EQ(t.pol.starved, 5);
+	sim_until_idle(&t, 10, 3600 * 1000);
+	CHECK(t.pol.idle);
+	/* 999 runs served well, then starved: still a failure of the thread, doubled again. */
+	for (i = 0; i < 99; i++)
+		sim_epoch_room(&t, 10, 10 * US, -1);
+	sim_epoch_room(&t, 9, 9 * US, -1);
+	CHECK(t.pol.idle);
+	sim_epoch_room(&t, 10, 9 * MS, -1);
+	CHECK(!t.pol.idle);
+	CHECK_EQ(t.pol.starved, 6);
+	/* A thread that served 1000 runs well before it starved saw the machine change: the
+	 * backoff starts again from one doubling. */
+	sim_until_idle(&t, 10, 3600 * 1000);
+	CHECK(t.pol.idle);
+	for (i = 0; i < 100; i++)
+		sim_epoch_room(&t, 10, 10 * US, -1);
+	sim_epoch_room(&t, 10, 9 * MS, -1);
+	CHECK(!t.pol.idle);
+	CHECK_EQ(t.pol.starved, 1);
+	took = sim_until_idle(&t, 10, 3600 * 1000);
+	CHECK_GE(took, 400);
+	CHECK_LT(took, 500);
+	/* Leaving for lost room is not a starvation, and does not reset the count either. */
+	sim_starve(&t);
+	CHECK_EQ(t.pol.starved, 2);
+	sim_until_idle(&t, 10, 3600 * 1000);
+	for (i = 0; i < 200; i++)
+		sim_epoch_room(&t, 10, 10 * US, -1);
+	sim_epoch_room(&t, 10, 10 * US, 0);
+	CHECK(!t.pol.idle);
+	CHECK_EQ(t.pol.starved, 2);
+}
+
 static void test_handoffs(void)
 {
 	struct sim t;
@@ -260,6 +305,7 @@ int main(void)
 	test_contended_restarts();
 	test_leaving();
 	test_backoff_bounded();
+	test_backoff_reset();
 	test_handoffs();
 	test_tick();
 	return check_result();
