@@ -214,6 +214,20 @@ static void test_backoff_bounded(void)
 	CHECK_LT(took, 51400);
 }
 
+/* Earn SCHED_IDLE, serve `runs` well (10 an epoch), then starve for one epoch. */
+static void sim_serve_then_starve(struct sim *t, unsigned int runs)
+{
+	sim_until_idle(t, 10, 3600 * 1000);
+	CHECK(t->pol.idle);
+	for (; runs >= 10; runs -= 10)
+		sim_epoch_room(t, 10, 10 * US, -1);
+	if (runs)
+		sim_epoch_room(t, runs, runs * US, -1);
+	CHECK(t->pol.idle);
+	sim_epoch_room(t, 10, 9 * MS, -1);
+	CHECK(!t->pol.idle);
+}
+
 static void test_backoff_reset(void)
 {
 	struct sim t;
@@ -225,24 +239,12 @@ static void test_backoff_reset(void)
 	for (i = 0; i < 5; i++)
 		sim_starve(&t);
 	CHECK_EQ(t.pol.starved, 5);
-	sim_until_idle(&t, 10, 3600 * 1000);
-	CHECK(t.pol.idle);
 	/* 999 runs served well, then starved: still a failure of the thread, doubled again. */
-	for (i = 0; i < 99; i++)
-		sim_epoch_room(&t, 10, 10 * US, -1);
-	sim_epoch_room(&t, 9, 9 * US, -1);
-	CHECK(t.pol.idle);
-	sim_epoch_room(&t, 10, 9 * MS, -1);
-	CHECK(!t.pol.idle);
+	sim_serve_then_starve(&t, 999);
 	CHECK_EQ(t.pol.starved, 6);
 	/* A thread that served 1000 runs well before it starved saw the machine change: the
 	 * backoff starts again from one doubling. */
-	sim_until_idle(&t, 10, 3600 * 1000);
-	CHECK(t.pol.idle);
-	for (i = 0; i < 100; i++)
-		sim_epoch_room(&t, 10, 10 * US, -1);
-	sim_epoch_room(&t, 10, 9 * MS, -1);
-	CHECK(!t.pol.idle);
+	sim_serve_then_starve(&t, 1000);
 	CHECK_EQ(t.pol.starved, 1);
 	took = sim_until_idle(&t, 10, 3600 * 1000);
 	CHECK_GE(took, 400);
